@@ -1,0 +1,69 @@
+/// One request to `POST /images/generations`.
+package struct GenerationRequest: Sendable, Equatable {
+    /// The prompt, as written.
+    package var prompt: String
+    /// The checked parameters.
+    package var parameters: ResolvedParameters
+    /// How many images this request asks for (`n`); a larger count is split into several requests.
+    package var imageCount: Int
+
+    package init(prompt: String, parameters: ResolvedParameters, imageCount: Int = 1) {
+        self.prompt = prompt
+        self.parameters = parameters
+        self.imageCount = imageCount
+    }
+}
+
+/// What one images request returned.
+package struct GenerationResult: Sendable {
+    /// The images, as the encoded file bytes.
+    package var images: [[UInt8]]
+    /// What the provider reported it cost.
+    package var usage: APIUsage
+
+    package init(images: [[UInt8]], usage: APIUsage) {
+        self.images = images
+        self.usage = usage
+    }
+}
+
+/// Usage and cost as the provider reported it: `meta.usage` on the AI/ML API, `usage` tokens on OpenAI.
+package struct APIUsage: Sendable, Equatable, Codable {
+    /// Dollars spent, when the provider says (the AI/ML API does).
+    package var usdSpent: Double?
+    /// The provider's credits used.
+    package var creditsUsed: Double?
+    /// Input tokens (text and image).
+    package var inputTokens: Int?
+    /// Output (image) tokens.
+    package var outputTokens: Int?
+
+    package init(usdSpent: Double? = nil, creditsUsed: Double? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil) {
+        self.usdSpent = usdSpent
+        self.creditsUsed = creditsUsed
+        self.inputTokens = inputTokens
+        self.outputTokens = outputTokens
+    }
+
+    /// The sum of two usages (for a count split into several requests).
+    package static func + (lhs: APIUsage, rhs: APIUsage) -> APIUsage {
+        func add<T: AdditiveArithmetic>(_ a: T?, _ b: T?) -> T? {
+            a == nil && b == nil ? nil : (a ?? .zero) + (b ?? .zero)
+        }
+        return APIUsage(
+            usdSpent: add(lhs.usdSpent, rhs.usdSpent),
+            creditsUsed: add(lhs.creditsUsed, rhs.creditsUsed),
+            inputTokens: add(lhs.inputTokens, rhs.inputTokens),
+            outputTokens: add(lhs.outputTokens, rhs.outputTokens)
+        )
+    }
+}
+
+/// Makes images from prompts: the images API, or the offline placeholder renderer.
+///
+/// The seam between the job runner and the network. An implementation throws
+/// ``ImageInboxError`` whose code says whether trying again can help.
+package protocol ImageGenerating: Sendable {
+    /// Makes `request.imageCount` images.
+    func generate(_ request: GenerationRequest) async throws -> GenerationResult
+}

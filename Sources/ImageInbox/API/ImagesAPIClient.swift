@@ -1,0 +1,155 @@
+package import AsyncHTTPClient
+import Foundation
+package import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The images API over HTTP: `POST {base}/images/generations`, with results returned as
+/// `b64_json` or as a `url` that is downloaded with the same client.
+///
+/// TLS is verified (AsyncHTTPClient's default). The API key goes only to the base URL's host,
+/// never to the host of a result `url`.
+package struct ImagesAPIClient: ImageGenerating {
+    /// How to reach one provider.
+    package struct Configuration: Sendable {
+        /// What the provider accepts.
+        package var profile: ProviderProfile
+        /// The base URL, ending in `/v1` (no trailing slash needed).
+        package var baseURL: String
+        /// The API key.
+        package var apiKey: APIKey
+        /// How long one request may take, including the upload and the image download.
+        package var requestTimeout: Duration
+        /// `b64_json` or `url`, sent only where the provider accepts `response_format`.
+        package var responseFormat: String
+
+        package init(
+            profile: ProviderProfile,
+            baseURL: String,
+            apiKey: APIKey,
+            requestTimeout: Duration = .seconds(300),
+            responseFormat: String = "b64_json"
+        ) {
+            self.profile = profile
+            self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+            self.apiKey = apiKey
+            self.requestTimeout = requestTimeout
+            self.responseFormat = responseFormat
+        }
+    }
+
+    /// The largest response body read (a 3840x2160 PNG in base64 is well under this).
+    static let maximumResponseSize = 128 * 1024 * 1024
+
+    private let configuration: Configuration
+    private let httpClient: HTTPClient
+    private let logger: Logger
+
+    package init(configuration: Configuration, httpClient: HTTPClient, logger: Logger) {
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    package func generate(_ request: GenerationRequest) async throws -> GenerationResult {
+        let parameters = request.parameters
+        let body = GenerationBody(
+            model: parameters.model,
+            prompt: request.prompt,
+            n: request.imageCount > 1 ? request.imageCount : nil,
+            size: parameters.size,
+            quality: parameters.quality,
+            output_format: parameters.formatWasChosen ? parameters.format.rawValue : nil,
+            background: parameters.background,
+            moderation: parameters.moderation,
+            output_compression: parameters.compression,
+            response_format: configuration.profile.sendsResponseFormat ? configuration.responseFormat : nil
+        )
+        var httpRequest = HTTPClientRequest(url: configuration.baseURL + "/images/generations")
+        httpRequest.method = .POST
+        httpRequest.headers.add(name: "Content-Type", value: "application/json")
+        httpRequest.headers.add(name: "Accept", value: "application/json")
+        httpRequest.headers.add(name: "Authorization", value: "Bearer \(configuration.apiKey.value)")
+        httpRequest.headers.add(name: "User-Agent", value: "image-inbox/\(ImageInboxVersion.current)")
+        httpRequest.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000)
+        let (status, headers, bytes) = try await send(httpRequest, deadline: deadline)
+        guard status == 200 else {
+            throw APIErrorClassifier.classify(
+                status: status,
+                body: bytes,
+                retryAfter: headers.first(name: "retry-after")
+            )
+        }
+        let decoded: ImagesResponseBody
+        do {
+            decoded = try JSONDecoder().decode(ImagesResponseBody.self, from: Data(bytes))
+        } catch {
+            throw ImageInboxError(
+                code: .invalidResponse,
+                message: "The images API answered with JSON image-inbox cannot read.",
+                cause: error
+            )
+        }
+        var images: [[UInt8]] = []
+        for item in decoded.data ?? [] {
+            images.append(try await image(from: item, deadline: deadline))
+        }
+        guard !images.isEmpty else {
+            throw ImageInboxError(code: .invalidResponse, message: "The images API answered without any image.")
+        }
+        return GenerationResult(images: images, usage: decoded.apiUsage)
+    }
+
+    private func image(from item: ImagesResponseBody.Item, deadline: NIODeadline) async throws -> [UInt8] {
+        let bytes: [UInt8]
+        if let encoded = item.b64_json {
+            guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
+                throw ImageInboxError(code: .invalidResponse, message: "The images API sent an image that is not valid base64.")
+            }
+            bytes = [UInt8](data)
+        } else if let url = item.url {
+            var download = HTTPClientRequest(url: url)
+            download.headers.add(name: "User-Agent", value: "image-inbox/\(ImageInboxVersion.current)")
+            let (status, _, body) = try await send(download, deadline: deadline)
+            guard status == 200 else {
+                throw ImageInboxError(
+                    code: status >= 500 ? .serverError : .invalidResponse,
+                    message: "Downloading the result from the images API failed (HTTP \(status))."
+                )
+            }
+            bytes = body
+        } else {
+            throw ImageInboxError(code: .invalidResponse, message: "The images API sent an entry with neither an image nor a URL.")
+        }
+        guard ImageFormat(sniffing: bytes) != nil else {
+            throw ImageInboxError(code: .invalidResponse, message: "The images API sent data that is not a PNG, JPEG or WebP image.")
+        }
+        return bytes
+    }
+
+    private func send(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> (Int, HTTPHeaders, [UInt8]) {
+        do {
+            let response = try await httpClient.execute(request, deadline: deadline, logger: logger)
+            let body = try await response.body.collect(upTo: Self.maximumResponseSize)
+            return (Int(response.status.code), response.headers, Array(buffer: body))
+        } catch let error as ImageInboxError {
+            throw error
+        } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
+            throw ImageInboxError(
+                code: .timedOut,
+                message: "The images API did not answer within \(configuration.requestTimeout.components.seconds) s.",
+                cause: error
+            )
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw ImageInboxError(
+                code: .connectionFailed,
+                message: "Can't reach the images API at \(configuration.baseURL): \(configuration.apiKey.redact(String(describing: error))).",
+                cause: error
+            )
+        }
+    }
+}

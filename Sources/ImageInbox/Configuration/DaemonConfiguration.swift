@@ -1,0 +1,161 @@
+package import Configuration
+import Foundation
+import Inotify
+package import Logging
+
+/// Everything the daemon and the one-shot commands need, read once from the configuration file,
+/// the environment and the command line (in that order of rising precedence) and validated.
+package struct DaemonConfiguration: Sendable {
+    /// The inbox folders, absolute and without a trailing slash.
+    package var inboxes: [String]
+    /// Which images API.
+    package var provider: ProviderKind
+    /// Its base URL.
+    package var baseURL: String
+    /// The API key; nil only with ``dryRun``.
+    package var apiKey: APIKey?
+    /// Jobs in flight at once.
+    package var concurrency: Int
+    /// Where the ledger lives.
+    package var stateDirectory: String
+    /// How long one request may take.
+    package var requestTimeout: Duration
+    /// `b64_json` or `url` where the provider accepts `response_format`.
+    package var responseFormat: String
+    /// Make offline placeholders instead of calling the API.
+    package var dryRun: Bool
+    /// How inboxes are watched.
+    package var watch: InboxWatcher<ContinuousClock>.Configuration
+    /// Parameters for every job (the `model` key and the `defaults:` section).
+    package var defaults: ImageParameters
+    /// The log level.
+    package var logLevel: Logger.Level
+
+    /// The ledger's path.
+    package var ledgerPath: String { stateDirectory + "/ledger.sqlite" }
+
+    /// Reads and validates the configuration.
+    ///
+    /// - Parameters:
+    ///   - reader: File, environment (`IMAGE_INBOX_*`) and flag values.
+    ///   - credentialsDirectory: systemd's `$CREDENTIALS_DIRECTORY`, where `api-key` may be.
+    ///   - defaultStateDirectory: Where the ledger goes when `state_dir` is not set.
+    ///   - requireInboxes: Whether at least one inbox must be configured (`run`) or not (`generate`).
+    /// - Throws: ``ImageInboxError`` `invalidConfiguration` saying which setting is wrong and how to fix it.
+    package init(
+        reader: ConfigReader,
+        credentialsDirectory: String?,
+        defaultStateDirectory: String,
+        requireInboxes: Bool = true
+    ) throws(ImageInboxError) {
+        func invalid(_ message: String) -> ImageInboxError {
+            ImageInboxError(code: .invalidConfiguration, message: message)
+        }
+        let providerName = reader.string(forKey: "provider", default: ProviderKind.aimlapi.rawValue)
+        guard let provider = ProviderKind(rawValue: providerName.lowercased()) else {
+            throw invalid("provider '\(providerName)' is not one of aimlapi, openai, compatible.")
+        }
+        self.provider = provider
+        let profile = ProviderProfile.profile(for: provider)
+        guard let baseURL = reader.string(forKey: "base_url") ?? profile.defaultBaseURL else {
+            throw invalid("The compatible provider needs base_url (for example http://127.0.0.1:8080/v1).")
+        }
+        guard let url = URL(string: baseURL), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw invalid("base_url '\(baseURL)' is not an http(s) URL.")
+        }
+        self.baseURL = baseURL
+
+        inboxes = reader.stringArray(forKey: "inboxes", default: []).map { path in
+            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+            return absolute.count > 1 && absolute.hasSuffix("/") ? String(absolute.dropLast()) : absolute
+        }
+        if requireInboxes && inboxes.isEmpty {
+            throw invalid("No inbox folder is configured. Pass --inbox DIR or list them under 'inboxes:' in the configuration file.")
+        }
+        for inbox in inboxes {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: inbox, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw invalid("The inbox '\(inbox)' is not a folder. Create it or fix the path.")
+            }
+        }
+
+        dryRun = reader.bool(forKey: "dry_run", default: false)
+        if let file = reader.string(forKey: "api_key_file") {
+            apiKey = try Self.readKey(file, invalid)
+        } else if let key = reader.string(forKey: "api_key", isSecret: true) {
+            apiKey = APIKey(key)
+        } else if let directory = credentialsDirectory, FileManager.default.fileExists(atPath: directory + "/api-key") {
+            apiKey = try Self.readKey(directory + "/api-key", invalid)
+        }
+        if apiKey?.value.isEmpty == true { apiKey = nil }
+        if apiKey == nil && !dryRun {
+            throw invalid(
+                "No API key. Put it in a file and pass --api-key-file FILE (or api_key_file in the configuration), "
+                    + "set IMAGE_INBOX_API_KEY, or use --dry-run to make offline placeholders."
+            )
+        }
+
+        concurrency = reader.int(forKey: "concurrency", default: 4)
+        guard (1...64).contains(concurrency) else { throw invalid("concurrency \(concurrency) is not between 1 and 64.") }
+        stateDirectory = reader.string(forKey: "state_dir", default: defaultStateDirectory)
+        let timeout = reader.double(forKey: "request_timeout", default: 300)
+        guard timeout > 0 else { throw invalid("request_timeout must be a positive number of seconds.") }
+        requestTimeout = .milliseconds(Int64(timeout * 1000))
+        responseFormat = reader.string(forKey: "response_format", default: "b64_json")
+        guard ["b64_json", "url"].contains(responseFormat) else { throw invalid("response_format must be b64_json or url.") }
+
+        let modeName = reader.string(forKey: "watch.mode", default: WatchMode.auto.rawValue)
+        guard let mode = WatchMode(rawValue: modeName) else { throw invalid("watch.mode '\(modeName)' is not one of auto, inotify, poll.") }
+        func seconds(_ key: String, _ fallback: Double) throws(ImageInboxError) -> Duration {
+            let value = reader.double(forKey: ConfigKey(key), default: fallback)
+            guard value > 0 else { throw invalid("\(key) must be a positive number of seconds.") }
+            return .milliseconds(Int64(value * 1000))
+        }
+        watch = InboxWatcher<ContinuousClock>.Configuration(
+            inboxes: inboxes,
+            mode: mode,
+            settle: .init(settleWindow: try seconds("watch.settle_seconds", 0.5), quietWindow: try seconds("watch.quiet_seconds", 5)),
+            pollInterval: try seconds("watch.poll_interval_seconds", 5),
+            rescanInterval: try seconds("watch.rescan_interval_seconds", 300),
+            ignoreRules: IgnoreRules(extraPatterns: reader.stringArray(forKey: "ignore", default: []))
+        )
+
+        var defaults = ImageParameters(
+            model: reader.string(forKey: "defaults.model"),
+            size: reader.string(forKey: "defaults.size"),
+            quality: reader.string(forKey: "defaults.quality"),
+            background: reader.string(forKey: "defaults.background"),
+            moderation: reader.string(forKey: "defaults.moderation"),
+            compression: reader.int(forKey: "defaults.compression"),
+            count: reader.int(forKey: "defaults.count")
+        )
+        if let model = reader.string(forKey: "model") { defaults.model = model }
+        if let name = reader.string(forKey: "defaults.format") {
+            guard let format = ImageFormat(name: name) else { throw invalid("defaults.format '\(name)' is not one of png, jpeg, webp.") }
+            defaults.format = format
+        }
+        do {
+            _ = try profile.resolve(defaults)
+        } catch {
+            throw invalid("The configured defaults are not valid for \(provider.rawValue): \(error.message)")
+        }
+        self.defaults = defaults
+
+        let levelName = reader.string(forKey: "log_level", default: "info")
+        guard let level = Logger.Level(rawValue: levelName) else {
+            throw invalid("log_level '\(levelName)' is not one of trace, debug, info, notice, warning, error, critical.")
+        }
+        logLevel = level
+    }
+
+    /// The provider's profile.
+    package var profile: ProviderProfile { ProviderProfile.profile(for: provider) }
+
+    private static func readKey(_ path: String, _ invalid: (String) -> ImageInboxError) throws(ImageInboxError) -> APIKey {
+        switch FileSystem.readRegularFile(path, limit: 64 * 1024) {
+        case .success(let bytes): return APIKey(String(decoding: bytes, as: UTF8.self))
+        case .failure(let error):
+            throw invalid("Can't read the API key file '\(path)': \(FileSystem.describe(error.code)).")
+        }
+    }
+}

@@ -1,0 +1,21 @@
+/// Makes images without any API: real placeholder images of the requested size and format,
+/// so that a share setup can be tried end to end at no cost (`run --dry-run`).
+package struct PlaceholderGenerator: ImageGenerating {
+    package init() {}
+
+    package func generate(_ request: GenerationRequest) async throws -> GenerationResult {
+        let parameters = request.parameters
+        let (width, height) = parameters.size.flatMap(ProviderProfile.dimensions(of:)) ?? (1024, 1024)
+        let seed = UInt64(ContentHash.of(Array(request.prompt.utf8)).prefix(16), radix: 16) ?? 0
+        let images = (0..<request.imageCount).map { index in
+            PlaceholderImage.render(
+                width: width,
+                height: height,
+                format: parameters.format,
+                seed: seed &+ UInt64(index),
+                transparent: parameters.background == "transparent"
+            )
+        }
+        return GenerationResult(images: images, usage: APIUsage(usdSpent: 0))
+    }
+}

@@ -1,0 +1,125 @@
+package import Foundation
+import Yams
+
+/// A `.prompt` (or instruction) file: optional YAML front matter and the prompt text.
+///
+/// Files come from people's editors on Macs and Windows: UTF-8 with or without a byte-order
+/// mark, UTF-16 with one (Notepad), and CRLF or CR line ends are all read the same.
+package struct PromptDocument: Sendable, Equatable {
+    /// The longest prompt the GPT image models accept, in characters.
+    package static let maximumPromptLength = 32_000
+    /// The largest file read as a prompt; anything bigger is surely not one.
+    package static let maximumFileSize = 256 * 1024
+
+    /// The parameters set in the front matter.
+    package var parameters: ImageParameters
+    /// The prompt: the text after the front matter, trimmed.
+    package var prompt: String
+
+    /// Parses a prompt file's bytes.
+    ///
+    /// - Parameter extraKeys: Front-matter keys the caller reads from ``frontMatter`` itself.
+    /// - Throws: ``ImageInboxError`` `invalidSource` for bad text or front matter, an empty or too
+    ///   long prompt; `invalidParameter` for bad parameters.
+    package init(data: Data, extraKeys: Set<String> = []) throws(ImageInboxError) {
+        let (parameters, prompt, _) = try Self.parse(data, extraKeys: extraKeys)
+        self.parameters = parameters
+        self.prompt = prompt
+    }
+
+    /// The raw front-matter mapping of a prompt file (empty when there is none).
+    package static func frontMatter(of data: Data) throws(ImageInboxError) -> [String: Any] {
+        try parse(data, extraKeys: [], checkParameters: false).2
+    }
+
+    private static func parse(
+        _ data: Data,
+        extraKeys: Set<String>,
+        checkParameters: Bool = true
+    ) throws(ImageInboxError) -> (ImageParameters, String, [String: Any]) {
+        guard data.count <= maximumFileSize else {
+            throw ImageInboxError(
+                code: .invalidSource,
+                message: "The file is \(data.count / 1024) KB; a prompt file holds at most "
+                    + "\(maximumPromptLength) characters of text. Shorten it."
+            )
+        }
+        let text = try decodeText(data)
+        var lines = text.components(separatedBy: "\n")
+        var mapping: [String: Any] = [:]
+        if lines.first.map(isFence) == true {
+            guard let end = lines.dropFirst().firstIndex(where: { isFence($0) || $0.trimmingCharacters(in: .whitespaces) == "..." }) else {
+                throw ImageInboxError(
+                    code: .invalidSource,
+                    message: "The front matter starts with '---' but never ends. Close it with a line of '---'."
+                )
+            }
+            mapping = try parseYAML(lines[1..<end].joined(separator: "\n"))
+            lines.removeSubrange(0...end)
+        }
+        let parameters = checkParameters ? try ImageParameters(mapping: mapping, origin: "front matter", extraKeys: extraKeys) : ImageParameters()
+        let prompt = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        if checkParameters {
+            guard !prompt.isEmpty else {
+                throw ImageInboxError(
+                    code: .invalidSource,
+                    message: "The prompt is empty. Write what the image should show below the front matter."
+                )
+            }
+            guard prompt.count <= maximumPromptLength else {
+                throw ImageInboxError(
+                    code: .invalidSource,
+                    message: "The prompt has \(prompt.count) characters; the limit is \(maximumPromptLength). Shorten it."
+                )
+            }
+        }
+        return (parameters, prompt, mapping)
+    }
+
+    private static func decodeText(_ data: Data) throws(ImageInboxError) -> String {
+        let bytes = [UInt8](data)
+        let decoded: String?
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            decoded = String(validating: bytes.dropFirst(3), as: UTF8.self)
+        } else if bytes.starts(with: [0xFF, 0xFE]) {
+            decoded = String(data: data.dropFirst(2), encoding: .utf16LittleEndian)
+        } else if bytes.starts(with: [0xFE, 0xFF]) {
+            decoded = String(data: data.dropFirst(2), encoding: .utf16BigEndian)
+        } else {
+            decoded = String(validating: bytes, as: UTF8.self)
+        }
+        guard let text = decoded, !text.contains("\u{0}") else {
+            throw ImageInboxError(
+                code: .invalidSource,
+                message: "The file is not UTF-8 text. Save it as plain text (UTF-8) and drop it again."
+            )
+        }
+        return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+    }
+
+    private static func parseYAML(_ yaml: String) throws(ImageInboxError) -> [String: Any] {
+        let loaded: Any?
+        do {
+            loaded = try Yams.load(yaml: yaml)
+        } catch {
+            throw ImageInboxError(
+                code: .invalidSource,
+                message: "The front matter is not valid YAML (\(error)). Write one 'key: value' per line.",
+                cause: error
+            )
+        }
+        switch loaded {
+        case nil: return [:]
+        case let mapping as [String: Any]: return mapping
+        default:
+            throw ImageInboxError(
+                code: .invalidSource,
+                message: "The front matter must be 'key: value' lines, such as 'size: 1536x1024'."
+            )
+        }
+    }
+
+    private static func isFence(_ line: String) -> Bool {
+        line.trimmingCharacters(in: .whitespaces) == "---"
+    }
+}

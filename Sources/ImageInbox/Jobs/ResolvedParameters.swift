@@ -1,0 +1,43 @@
+/// Parameters checked against a provider, with its defaults filled in: what a request is made of.
+package struct ResolvedParameters: Sendable, Equatable, Codable {
+    /// The model id sent.
+    package var model: String
+    /// The size sent, or nil for the provider's default.
+    package var size: String?
+    /// The quality sent, or nil for the provider's default.
+    package var quality: String?
+    /// The result's format (png unless chosen).
+    package var format: ImageFormat
+    /// Whether the format was chosen explicitly (and so is sent as `output_format`).
+    package var formatWasChosen: Bool
+    /// The background sent, if any.
+    package var background: String?
+    /// The moderation level sent, if any.
+    package var moderation: String?
+    /// The output compression sent, if any.
+    package var compression: Int?
+    /// How many images to make.
+    package var count: Int
+
+    package init(
+        model: String,
+        size: String? = nil,
+        quality: String? = nil,
+        format: ImageFormat = .png,
+        formatWasChosen: Bool = false,
+        background: String? = nil,
+        moderation: String? = nil,
+        compression: Int? = nil,
+        count: Int = 1
+    ) {
+        self.model = model
+        self.size = size
+        self.quality = quality
+        self.format = format
+        self.formatWasChosen = formatWasChosen
+        self.background = background
+        self.moderation = moderation
+        self.compression = compression
+        self.count = count
+    }
+}

@@ -1,0 +1,35 @@
+/// The parts of a source file's path: `/inbox/posters/cat.prompt` → folder `/inbox/posters`,
+/// file name `cat.prompt`, stem `/inbox/posters/cat`, extension `prompt`.
+package struct SourceName: Sendable, Hashable {
+    /// The whole path.
+    package var path: String
+
+    package init(path: String) {
+        self.path = path
+    }
+
+    /// The folder holding the file.
+    package var directory: String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// The last path component.
+    package var fileName: String {
+        path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+    }
+
+    /// The extension after the last dot, lower-cased (empty when there is none).
+    package var fileExtension: String {
+        let name = fileName
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+        return name[name.index(after: dot)...].lowercased()
+    }
+
+    /// The path without its extension.
+    package var stem: String {
+        let name = fileName
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path }
+        return String(path.dropLast(name.distance(from: dot, to: name.endIndex)))
+    }
+}

@@ -1,0 +1,81 @@
+package import Foundation
+import GRDB
+
+/// Where a job is in its life.
+package enum JobState: String, Sendable, Codable, DatabaseValueConvertible, CaseIterable {
+    /// Parts of a bundle are still missing.
+    case waiting
+    /// Accepted, not yet sent.
+    case queued
+    /// A request is in flight.
+    case running
+    /// The results are written.
+    case done
+    /// Failed for good; the reason is in `lastError` and the folder's error file.
+    case failed
+    /// The source went away before the job ran.
+    case cancelled
+
+    /// Whether the job will not run again for the same content.
+    package var isFinished: Bool { self == .done || self == .failed }
+}
+
+/// One job in the ledger: a source at one content hash, and what became of it.
+package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    package static let databaseTableName = "job"
+
+    /// A short random id, shown in error files and the journal (`IMAGE_INBOX_JOB`).
+    package var id: String
+    /// The source file's path.
+    package var sourcePath: String
+    /// The SHA-256 of the source's bytes (of every part, for a bundle).
+    package var contentHash: String
+    /// `generation` or `edit`.
+    package var kind: String
+    /// Where the job is.
+    package var state: JobState
+    /// The resolved parameters, as JSON.
+    package var parameters: String?
+    /// How many times a request was started.
+    package var attempts: Int
+    /// The error code of the last failure.
+    package var errorCode: String?
+    /// The last failure's message.
+    package var lastError: String?
+    /// The result paths, as a JSON array.
+    package var outputs: String
+    /// Dollars spent, as the provider reported.
+    package var usdSpent: Double?
+    /// Input tokens used.
+    package var inputTokens: Int?
+    /// Output tokens used.
+    package var outputTokens: Int?
+    /// When the job was first recorded.
+    package var createdAt: Date
+    /// When it last changed.
+    package var updatedAt: Date
+
+    package init(id: String = JobRecord.makeID(), sourcePath: String, contentHash: String, kind: String, state: JobState, now: Date) {
+        self.id = id
+        self.sourcePath = sourcePath
+        self.contentHash = contentHash
+        self.kind = kind
+        self.state = state
+        self.attempts = 0
+        self.outputs = "[]"
+        self.createdAt = now
+        self.updatedAt = now
+    }
+
+    /// The result paths.
+    package var outputPaths: [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(outputs.utf8))) ?? []
+    }
+
+    /// A new job id: 12 lower-case hex digits.
+    package static func makeID() -> String {
+        let value = UInt64.random(in: 0...UInt64.max) & 0xFFFF_FFFF_FFFF
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 12 - hex.count) + hex
+    }
+}

@@ -1,0 +1,29 @@
+import GRDB
+
+extension Ledger {
+    /// The ledger's schema history. Shipped migrations are never edited; changes are new ones.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: jobs") { db in
+            try db.create(table: "job") { table in
+                table.primaryKey("id", .text)
+                table.column("sourcePath", .text).notNull()
+                table.column("contentHash", .text).notNull()
+                table.column("kind", .text).notNull()
+                table.column("state", .text).notNull().indexed()
+                table.column("parameters", .text)
+                table.column("attempts", .integer).notNull().defaults(to: 0)
+                table.column("errorCode", .text)
+                table.column("lastError", .text)
+                table.column("outputs", .text).notNull().defaults(to: "[]")
+                table.column("usdSpent", .double)
+                table.column("inputTokens", .integer)
+                table.column("outputTokens", .integer)
+                table.column("createdAt", .datetime).notNull()
+                table.column("updatedAt", .datetime).notNull()
+                table.uniqueKey(["sourcePath", "contentHash"])
+            }
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,88 @@
+package import Foundation
+
+/// The `NAME.error.txt` a person finds next to a file that could not become an image.
+///
+/// It says what went wrong and what to do in plain words, when, and the job id to look up in
+/// the journal. It never contains the API key. The daemon only replaces or removes error files
+/// it wrote itself, recognised by their first line.
+package struct ErrorReport: Sendable {
+    /// The first words of every report, by which the daemon recognises its own files.
+    static let marker = "image-inbox could not"
+
+    /// The source that failed.
+    package var sourcePath: String
+    /// Why.
+    package var error: ImageInboxError
+    /// The job's id in the ledger and the journal.
+    package var jobID: String
+    /// When it failed.
+    package var date: Date
+
+    package init(sourcePath: String, error: ImageInboxError, jobID: String, date: Date) {
+        self.sourcePath = sourcePath
+        self.error = error
+        self.jobID = jobID
+        self.date = date
+    }
+
+    /// Where the report goes: `cat.prompt` → `cat.error.txt`.
+    package static func path(for sourcePath: String) -> String {
+        SourceName(path: sourcePath).stem + ".error.txt"
+    }
+
+    /// The report's text.
+    package var text: String {
+        let name = SourceName(path: sourcePath).fileName
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return """
+            \(Self.marker) make an image from "\(name)".
+
+            What went wrong:
+            \(error.message)
+
+            What happens next:
+            \(nextStep)
+
+            When: \(formatter.string(from: date))
+            Job: \(jobID)
+            (For the server's administrator: journalctl -u image-inbox IMAGE_INBOX_JOB=\(jobID))
+
+            """
+    }
+
+    private var nextStep: String {
+        switch error.code {
+        case .invalidSource, .invalidParameter, .requestRejected, .moderationBlocked:
+            "Fix \"\(SourceName(path: sourcePath).fileName)\" and save it again: image-inbox tries again "
+                + "whenever the file's content changes, and removes this note when the image is made."
+        default:
+            "Save \"\(SourceName(path: sourcePath).fileName)\" again (any change) to try again. "
+                + "This note is removed when the image is made."
+        }
+    }
+
+    /// Writes the report next to the source, replacing an earlier report of the daemon's.
+    ///
+    /// - Parameter key: Redacted from the text, whatever a provider echoed back.
+    /// - Returns: false when a file of someone else's has that name (it is left alone).
+    @discardableResult
+    package func write(redacting key: APIKey?) throws(ImageInboxError) -> Bool {
+        let path = Self.path(for: sourcePath)
+        if FileSystem.exists(path) && !Self.isOurs(path) { return false }
+        let content = key.map { $0.redact(text) } ?? text
+        try ResultWriter.replace(path, with: Array(content.utf8))
+        return true
+    }
+
+    /// Removes a report the daemon wrote for `sourcePath`, if there is one.
+    package static func removeStale(for sourcePath: String) {
+        let path = path(for: sourcePath)
+        if isOurs(path) { FileSystem.remove(path) }
+    }
+
+    private static func isOurs(_ path: String) -> Bool {
+        guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: 1024 * 1024) else { return false }
+        return bytes.starts(with: Array(marker.utf8))
+    }
+}

@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+package import Inotify
+
+/// The file system calls image-inbox makes, each returning its `errno` as a value.
+///
+/// Kept in one place so that mapping `errno` to a message a person can act on happens once.
+package enum FileSystem {
+    /// inode, size and modification time: what "the file has not changed" means.
+    package struct Identity: Sendable, Hashable, Codable {
+        package var device: UInt64
+        package var inode: UInt64
+        package var size: Int64
+        package var modificationNanoseconds: Int64
+        package var isRegularFile: Bool
+        package var isDirectory: Bool
+
+        package init(device: UInt64, inode: UInt64, size: Int64, modificationNanoseconds: Int64, isRegularFile: Bool, isDirectory: Bool) {
+            self.device = device
+            self.inode = inode
+            self.size = size
+            self.modificationNanoseconds = modificationNanoseconds
+            self.isRegularFile = isRegularFile
+            self.isDirectory = isDirectory
+        }
+    }
+
+    /// The identity of `path`, not following a final symbolic link.
+    package static func identity(of path: String) -> Identity? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return Identity(
+            device: UInt64(info.st_dev),
+            inode: UInt64(info.st_ino),
+            size: Int64(info.st_size),
+            modificationNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+            isRegularFile: info.st_mode & S_IFMT == S_IFREG,
+            isDirectory: info.st_mode & S_IFMT == S_IFDIR
+        )
+    }
+
+    /// Reads a regular file whole, refusing anything else and anything over `limit` bytes.
+    ///
+    /// Opened with `O_NOFOLLOW | O_NONBLOCK` so that a symbolic link or a FIFO dropped into an
+    /// inbox is never followed or blocked on.
+    package static func readRegularFile(_ path: String, limit: Int) -> Result<[UInt8], SyscallError> {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(SyscallError(errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(SyscallError(errno)) }
+        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(SyscallError(EINVAL)) }
+        guard Int(info.st_size) <= limit else { return .failure(SyscallError(EFBIG)) }
+        var bytes = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(SyscallError(errno))
+            }
+            if count == 0 { break }
+            bytes += chunk[..<count]
+            if bytes.count > limit { return .failure(SyscallError(EFBIG)) }
+        }
+        return .success(bytes)
+    }
+
+    /// Writes `bytes` to a new file at `path` (which must not exist) and flushes it to disk.
+    package static func writeNewFile(_ path: String, _ bytes: [UInt8], permissions: UInt32 = 0o664) -> Result<Void, SyscallError> {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(permissions))
+        guard fd >= 0 else { return .failure(SyscallError(errno)) }
+        var written = 0
+        while written < bytes.count {
+            let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                close(fd)
+                unlink(path)
+                return .failure(SyscallError(code))
+            }
+            written += count
+        }
+        if fsync(fd) != 0 {
+            let code = errno
+            close(fd)
+            unlink(path)
+            return .failure(SyscallError(code))
+        }
+        close(fd)
+        return .success(())
+    }
+
+    /// Renames `source` to `target` only if `target` does not exist.
+    ///
+    /// Uses `link` + `unlink`, which fails with `EEXIST` rather than replace a file. Where the
+    /// file system has no hard links (some SMB mounts), it checks for the name, then renames.
+    package static func renameNoReplace(_ source: String, _ target: String) -> Result<Void, SyscallError> {
+        if link(source, target) == 0 {
+            unlink(source)
+            return .success(())
+        }
+        let code = errno
+        guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EMLINK else {
+            return .failure(SyscallError(code))
+        }
+        if exists(target) { return .failure(SyscallError(EEXIST)) }
+        return rename(source, target) == 0 ? .success(()) : .failure(SyscallError(errno))
+    }
+
+    /// Flushes a directory's entries (a rename) to disk.
+    package static func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    /// Removes a file; a missing file is not an error.
+    @discardableResult
+    package static func remove(_ path: String) -> Bool {
+        unlink(path) == 0 || errno == ENOENT
+    }
+
+    /// The entries of a directory (names only), or nil when it cannot be read.
+    package static func directoryEntries(_ path: String) -> [String]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Whether anything (file, directory, dangling link) exists at `path`.
+    package static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    /// A readable description of an `errno`.
+    package static func describe(_ code: Int32) -> String {
+        String(cString: strerror(code))
+    }
+}

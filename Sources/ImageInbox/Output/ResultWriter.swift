@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Inotify
+
+/// Puts results next to their source without anyone ever seeing half a file.
+///
+/// Each image is written to a hidden temp file in the target folder, flushed to disk, then
+/// renamed to the first free name: `NAME.png`, `NAME-2.png`, … for one image, `NAME-1.png`,
+/// `NAME-2.png`, … for several. A name that is taken is never overwritten, and a crash leaves at
+/// most a hidden temp file, which ``removeStaleTemporaryFiles(in:)`` clears on the next start.
+package enum ResultWriter {
+    /// The marker in the daemon's temp file names.
+    package static let temporaryMarker = ".image-inbox-"
+
+    /// Writes `images` as `stem.ext` (or numbered variants).
+    ///
+    /// - Parameters:
+    ///   - stem: The path of the result without its extension (`/inbox/cat`).
+    ///   - fileExtension: `png`, `jpg`, `webp`.
+    ///   - numbered: Whether names start at `-1` (several images from one source).
+    /// - Returns: The paths written, in order.
+    /// - Throws: ``ImageInboxError`` `outputFailed` naming the folder and the reason.
+    package static func write(_ images: [[UInt8]], stem: String, fileExtension: String, numbered: Bool) throws(ImageInboxError) -> [String] {
+        var written: [String] = []
+        var index = numbered ? 1 : 0
+        for image in images {
+            let temporary = temporaryPath(for: stem + "." + fileExtension)
+            if case .failure(let error) = FileSystem.writeNewFile(temporary, image) {
+                throw failure(writing: stem + "." + fileExtension, error.code)
+            }
+            while true {
+                let candidate = index == 0 ? "\(stem).\(fileExtension)" : "\(stem)-\(index).\(fileExtension)"
+                index = index == 0 ? 2 : index + 1
+                switch FileSystem.renameNoReplace(temporary, candidate) {
+                case .success:
+                    written.append(candidate)
+                case .failure(let error) where error.code == EEXIST && index < 100_000:
+                    continue
+                case .failure(let error):
+                    FileSystem.remove(temporary)
+                    throw failure(writing: candidate, error.code)
+                }
+                break
+            }
+        }
+        if let first = written.first { FileSystem.syncDirectory(directory(of: first)) }
+        return written
+    }
+
+    /// Writes `bytes` at `path`, replacing what is there (only for files the daemon owns).
+    package static func replace(_ path: String, with bytes: [UInt8]) throws(ImageInboxError) {
+        let temporary = temporaryPath(for: path)
+        if case .failure(let error) = FileSystem.writeNewFile(temporary, bytes) {
+            throw failure(writing: path, error.code)
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            FileSystem.remove(temporary)
+            throw failure(writing: path, code)
+        }
+    }
+
+    /// Removes temp files an earlier run left behind when it was killed mid-write.
+    ///
+    /// - Returns: How many were removed.
+    @discardableResult
+    package static func removeStaleTemporaryFiles(in directory: String) -> Int {
+        let stale = (FileSystem.directoryEntries(directory) ?? []).filter(isTemporaryName)
+        for name in stale { FileSystem.remove(directory + "/" + name) }
+        return stale.count
+    }
+
+    /// Whether a file name is one of the daemon's temp files.
+    package static func isTemporaryName(_ name: String) -> Bool {
+        name.hasPrefix(".") && name.contains(temporaryMarker) && name.hasSuffix(".tmp")
+    }
+
+    private static func temporaryPath(for path: String) -> String {
+        let name = path.split(separator: "/").last.map(String.init) ?? "result"
+        let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        return directory(of: path) + "/." + name + temporaryMarker + random + ".tmp"
+    }
+
+    private static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    private static func failure(writing path: String, _ code: Int32) -> ImageInboxError {
+        let remedy: String
+        switch code {
+        case ENOSPC, EDQUOT: remedy = "The disk is full: free some space."
+        case EROFS: remedy = "The folder is read-only: make it writable for the image-inbox service."
+        case EACCES, EPERM: remedy = "image-inbox may not write there: give its user write permission on the folder."
+        case ENOENT: remedy = "The folder was removed."
+        default: remedy = "Check the folder."
+        }
+        return ImageInboxError(
+            code: .outputFailed,
+            message: "Can't write '\(path)': \(FileSystem.describe(code)). \(remedy)"
+        )
+    }
+}

@@ -1,0 +1,39 @@
+/// Walks an inbox and lists the files that can start a job.
+///
+/// Ignored names are skipped (and ignored folders not entered), symbolic links are never
+/// followed, and the daemon's stale temp files are removed on the way when asked.
+package struct InboxScanner: Sendable {
+    /// The names never looked at.
+    package var ignoreRules: IgnoreRules
+
+    package init(ignoreRules: IgnoreRules) {
+        self.ignoreRules = ignoreRules
+    }
+
+    /// Whether a file is a trigger: a `.prompt` (any case) that is not ignored.
+    package func isTrigger(path: String) -> Bool {
+        let name = SourceName(path: path)
+        return !ignoreRules.ignores(name: name.fileName) && name.fileExtension == "prompt"
+    }
+
+    /// The trigger files at and below `directory`, with their identities.
+    ///
+    /// - Parameter removingStaleTemporaryFiles: Also delete temp files a killed run left behind.
+    package func triggers(below directory: String, removingStaleTemporaryFiles: Bool = false) -> [(String, FileSystem.Identity)] {
+        var found: [(String, FileSystem.Identity)] = []
+        var pending = [directory]
+        while let folder = pending.popLast() {
+            if removingStaleTemporaryFiles { ResultWriter.removeStaleTemporaryFiles(in: folder) }
+            for name in FileSystem.directoryEntries(folder) ?? [] where !ignoreRules.ignores(name: name) {
+                let path = folder + "/" + name
+                guard let identity = FileSystem.identity(of: path) else { continue }
+                if identity.isDirectory {
+                    pending.append(path)
+                } else if identity.isRegularFile && isTrigger(path: path) {
+                    found.append((path, identity))
+                }
+            }
+        }
+        return found
+    }
+}

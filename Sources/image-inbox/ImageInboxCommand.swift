@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct ImageInboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image-inbox",
+        abstract: "Turns folders into an image generator: drop NAME.prompt, get NAME.png.",
+        subcommands: [RunCommand.self, GenerateCommand.self],
+        defaultSubcommand: RunCommand.self
+    )
+}
