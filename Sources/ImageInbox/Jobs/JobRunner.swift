@@ -110,12 +110,14 @@ package final class JobRunner: Service {
             logger.debug("Source vanished before it was read")
             return
         case .failure(let error):
-            let problem = ImageInboxError(
-                code: .invalidSource,
-                message: error.code == EFBIG
-                    ? "The file is larger than a prompt file can be (\(PromptDocument.maximumFileSize / 1024) KB). Shorten it."
-                    : "Can't read the file: \(FileSystem.describe(error.code)). Check its permissions."
-            )
+            let message =
+                switch error.code {
+                case EFBIG: "The file is larger than a prompt file can be (\(PromptDocument.maximumFileSize / 1024) KB). Shorten it."
+                case ELOOP: "The file is a symbolic link; image-inbox never follows links. Copy the file into the folder instead."
+                case EINVAL: "This is not a regular file (a pipe or device?). Drop a plain text file instead."
+                default: "Can't read the file: \(FileSystem.describe(error.code)). Check its permissions."
+                }
+            let problem = ImageInboxError(code: .invalidSource, message: message)
             await fail(source, hash: "unreadable:\(source.identity.modificationNanoseconds)", problem: problem, logger: logger)
             return
         }

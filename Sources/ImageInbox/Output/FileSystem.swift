@@ -17,14 +17,24 @@ package enum FileSystem {
         package var modificationNanoseconds: Int64
         package var isRegularFile: Bool
         package var isDirectory: Bool
+        package var isSymbolicLink: Bool
 
-        package init(device: UInt64, inode: UInt64, size: Int64, modificationNanoseconds: Int64, isRegularFile: Bool, isDirectory: Bool) {
+        package init(
+            device: UInt64,
+            inode: UInt64,
+            size: Int64,
+            modificationNanoseconds: Int64,
+            isRegularFile: Bool,
+            isDirectory: Bool,
+            isSymbolicLink: Bool = false
+        ) {
             self.device = device
             self.inode = inode
             self.size = size
             self.modificationNanoseconds = modificationNanoseconds
             self.isRegularFile = isRegularFile
             self.isDirectory = isDirectory
+            self.isSymbolicLink = isSymbolicLink
         }
     }
 
@@ -38,7 +48,8 @@ package enum FileSystem {
             size: Int64(info.st_size),
             modificationNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
             isRegularFile: info.st_mode & S_IFMT == S_IFREG,
-            isDirectory: info.st_mode & S_IFMT == S_IFDIR
+            isDirectory: info.st_mode & S_IFMT == S_IFDIR,
+            isSymbolicLink: info.st_mode & S_IFMT == S_IFLNK
         )
     }
 

@@ -29,7 +29,7 @@ package struct InboxScanner: Sendable {
                 guard let identity = FileSystem.identity(of: path) else { continue }
                 if identity.isDirectory {
                     pending.append(path)
-                } else if identity.isRegularFile && isTrigger(path: path) {
+                } else if isTrigger(path: path) {
                     found.append((path, identity))
                 }
             }

@@ -99,7 +99,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             let now = clock.now
             for (path, identity) in scanner.triggers(below: directory, removingStaleTemporaryFiles: cleaning)
             where handedOn[path] != identity {
-                machine.record(.changed, path: path, identity: identity, now: now)
+                machine.record(.scanned, path: path, identity: identity, now: now)
             }
         }
 
@@ -132,7 +132,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     polled.append(directory)
                 case .inotify(.change(let path, let mask)):
                     if mask.contains(.isDirectory) || path == inboxOf(path) {
-                        if !mask.isDisjoint(with: [.create, .movedTo]) { observe(below: path) }
+                        let ignored = configuration.ignoreRules.ignores(name: SourceName(path: path).fileName)
+                        if !mask.isDisjoint(with: [.create, .movedTo]) && !ignored { observe(below: path) }
                         if !mask.isDisjoint(with: [.delete, .movedFrom, .deleteSelf]) {
                             machine.forget(below: path)
                             handedOn = handedOn.filter { !$0.key.hasPrefix(path + "/") }
@@ -146,7 +147,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     } else if !mask.isDisjoint(with: [.closeWrite, .movedTo]) {
                         machine.record(.closed, path: path, identity: FileSystem.identity(of: path), now: now)
                     } else if !mask.isDisjoint(with: [.create, .modify, .attrib]) {
-                        machine.record(.changed, path: path, identity: FileSystem.identity(of: path), now: now)
+                        machine.record(.modified, path: path, identity: FileSystem.identity(of: path), now: now)
                     } else if mask.contains(.open) {
                         machine.record(.opened, path: path, identity: nil, now: now)
                     }

@@ -30,8 +30,10 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
     package enum Signal: Sendable, Equatable {
         /// `IN_CLOSE_WRITE` or `IN_MOVED_TO`: a writer says it is done.
         case closed
-        /// `IN_CREATE`, `IN_MODIFY`, `IN_ATTRIB`, or a scan that found it new or changed.
-        case changed
+        /// `IN_CREATE`, `IN_MODIFY`, `IN_ATTRIB`: someone is writing, even after a close.
+        case modified
+        /// A scan (startup, poll, rescan) found it; it restarts the wait only if it changed.
+        case scanned
         /// `IN_OPEN`: someone may be about to write.
         case opened
     }
@@ -42,7 +44,7 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
         case settled(FileSystem.Identity)
         /// It changed during the window: wait again.
         case keepWaiting
-        /// It is gone (or not a regular file): forget it.
+        /// It is gone (or became a folder): forget it.
         case vanished
     }
 
@@ -70,7 +72,11 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
             pending[path]?.lastActivity = now
         case .closed:
             pending[path] = Pending(closed: true, lastActivity: now, identity: identity)
-        case .changed:
+        case .modified:
+            // Inotify reports a write after a close in order, but the stat taken when the event
+            // is handled may already include that write: the event, not the stat, decides.
+            pending[path] = Pending(closed: false, lastActivity: now, identity: identity)
+        case .scanned:
             if var entry = pending[path] {
                 if entry.identity != identity {
                     entry.lastActivity = now
@@ -108,7 +114,8 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
     /// Decides about a due path given its identity now.
     package mutating func decide(path: String, identity: FileSystem.Identity?, now: Instant) -> Decision {
         guard let entry = pending[path] else { return .keepWaiting }
-        guard let identity, identity.isRegularFile else {
+        // Links, pipes and devices settle too, so that the runner can say why it refuses them.
+        guard let identity, !identity.isDirectory else {
             pending[path] = nil
             return .vanished
         }

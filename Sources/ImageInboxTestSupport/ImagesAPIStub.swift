@@ -1,0 +1,83 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// A loopback images API, as strict as the real one, for tests and benchmarks.
+///
+/// Listens on 127.0.0.1 on a free port. Checks the bearer key, the model allow-list and every
+/// enum and limit of the provider it plays (``StubProfile``), answers with real images of the
+/// requested size and format in `b64_json` or as a `url` it serves itself, reports usage and
+/// cost, records every request, and plays scripted faults (``StubFault``).
+package final class ImagesAPIStub: Sendable {
+    /// The key requests must carry.
+    package let apiKey: String
+    /// What the stub accepts.
+    package let profile: StubProfile
+    /// The port it listens on.
+    package let port: Int
+    private let store: StubStore
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    /// The base URL clients use: `http://127.0.0.1:PORT/v1`.
+    package var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    /// Starts a stub and returns once it listens.
+    package static func start(profile: StubProfile = .aimlapi, apiKey: String = "test-key-0123456789") async throws -> ImagesAPIStub {
+        let store = StubStore()
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let handler = StubHandler(profile: profile, apiKey: apiKey, store: store)
+        let router = Router()
+        router.post("/v1/images/generations") { request, _ in try await handler.generation(request) }
+        router.get("/files/:name") { request, context in
+            handler.file(named: context.parameters.get("name") ?? "", authorization: request.headers[.authorization])
+        }
+        var logger = Logger(label: "images-api-stub")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        let group = ServiceGroup(services: [app], logger: logger)
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else {
+            task.cancel()
+            throw CancellationError()
+        }
+        return ImagesAPIStub(apiKey: apiKey, profile: profile, port: port, store: store, group: group, task: task)
+    }
+
+    private init(apiKey: String, profile: StubProfile, port: Int, store: StubStore, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.apiKey = apiKey
+        self.profile = profile
+        self.port = port
+        self.store = store
+        self.group = group
+        self.task = task
+    }
+
+    /// Stops listening, letting requests in flight finish.
+    package func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = await task.result
+    }
+
+    /// Every request so far, in order.
+    package var requests: [StubRequest] {
+        store.withState { $0.requests }
+    }
+
+    /// The generation requests so far.
+    package var generationRequests: [StubRequest] {
+        requests.filter { $0.path == "/v1/images/generations" }
+    }
+
+    /// Scripts faults for the next requests, in order.
+    package func enqueue(_ faults: StubFault...) {
+        store.withState { $0.faults += faults }
+    }
+}

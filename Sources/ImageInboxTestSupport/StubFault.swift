@@ -1,0 +1,11 @@
+/// A scripted misbehaviour of ``ImagesAPIStub`` for the next request.
+package enum StubFault: Sendable {
+    /// Answer with this status and body (and headers such as `Retry-After`).
+    case status(Int, body: String, headers: [String: String] = [:])
+    /// Wait this long before answering normally (or before the next fault).
+    case delay(Duration)
+    /// Answer 200 with a body that is not JSON.
+    case malformedJSON
+    /// Answer 200 with `b64_json` that is not base64.
+    case badBase64
+}

@@ -1,0 +1,90 @@
+import Foundation
+import ImageInbox
+
+/// A generation request the stub accepted.
+struct ValidGeneration {
+    var width: Int
+    var height: Int
+    var format: ImageFormat
+    var transparent: Bool
+    var n: Int
+    var responseFormat: String
+}
+
+/// Why the stub refused a request, as the provider would say it.
+struct StubProblem: Error {
+    var status: Int
+    var message: String
+    var code: String?
+    var param: String?
+}
+
+extension StubHandler {
+    /// Checks a generation body field by field, as the provider's schema does.
+    func validate(_ body: [String: Any]) -> Result<ValidGeneration, StubProblem> {
+        func bad(_ message: String, _ param: String, code: String = "invalid_value") -> Result<ValidGeneration, StubProblem> {
+            .failure(StubProblem(status: 400, message: message, code: code, param: param))
+        }
+        for key in body.keys.sorted() where !profile.generationFields.contains(key) {
+            return bad("Unknown parameter: '\(key)'.", key, code: "unknown_parameter")
+        }
+        guard let model = body["model"] as? String else { return bad("model is required and must be a string.", "model") }
+        guard profile.models.contains(model) else {
+            return .failure(StubProblem(status: 404, message: "The model '\(model)' does not exist or you do not have access to it.", code: "model_not_found", param: "model"))
+        }
+        guard let prompt = body["prompt"] as? String else { return bad("prompt is required and must be a string.", "prompt") }
+        guard !prompt.isEmpty, prompt.count <= 32_000 else { return bad("prompt must be 1 to 32000 characters.", "prompt") }
+        if prompt.localizedCaseInsensitiveContains("forbidden-by-moderation") {
+            return .failure(StubProblem(status: 400, message: "Your request was rejected by the safety system.", code: "moderation_blocked", param: nil))
+        }
+
+        let size = body["size"] as? String ?? "1024x1024"
+        guard body["size"] == nil || body["size"] is String, profile.sizes.contains(size) || customSizeAllowed(size, model: model) else {
+            return bad("Invalid size '\(size)'. Supported: \(profile.sizes.sorted().joined(separator: ", ")).", "size")
+        }
+        if let quality = body["quality"] {
+            guard let text = quality as? String, profile.qualities.contains(text) else { return bad("Invalid quality.", "quality") }
+        }
+        let formatName = body["output_format"] as? String ?? "png"
+        guard body["output_format"] == nil || body["output_format"] is String, ["png", "jpeg", "webp"].contains(formatName), let format = ImageFormat(name: formatName) else {
+            return bad("Invalid output_format.", "output_format")
+        }
+        let background = body["background"] as? String ?? "auto"
+        guard body["background"] == nil || body["background"] is String, ["transparent", "opaque", "auto"].contains(background) else {
+            return bad("Invalid background.", "background")
+        }
+        if background == "transparent" && format == .jpeg {
+            return bad("Transparent background requires output_format png or webp.", "background")
+        }
+        if let moderation = body["moderation"] {
+            guard let text = moderation as? String, ["low", "auto"].contains(text) else { return bad("Invalid moderation.", "moderation") }
+        }
+        if let compression = body["output_compression"] {
+            guard let value = compression as? Int, (0...100).contains(value) else {
+                return bad("output_compression must be an integer from 0 to 100.", "output_compression")
+            }
+        }
+        var n = 1
+        if let value = body["n"] {
+            guard let number = value as? Int, (1...profile.maximumN).contains(number) else {
+                return bad("n must be an integer from 1 to \(profile.maximumN).", "n")
+            }
+            n = number
+        }
+        var responseFormat = profile.isAIMLAPI ? "url" : "b64_json"
+        if let value = body["response_format"] {
+            guard profile.isAIMLAPI else {
+                return bad("Unknown parameter: 'response_format'. GPT image models always return b64_json.", "response_format", code: "unknown_parameter")
+            }
+            guard let text = value as? String, ["url", "b64_json"].contains(text) else { return bad("Invalid response_format.", "response_format") }
+            responseFormat = text
+        }
+        let (width, height) = size == "auto" ? (1024, 1024) : ProviderProfile.dimensions(of: size) ?? (1024, 1024)
+        return .success(ValidGeneration(width: width, height: height, format: format, transparent: background == "transparent", n: n, responseFormat: responseFormat))
+    }
+
+    private func customSizeAllowed(_ size: String, model: String) -> Bool {
+        guard !profile.isAIMLAPI, model.hasPrefix("gpt-image-2"), let (width, height) = ProviderProfile.dimensions(of: size) else { return false }
+        return width % 16 == 0 && height % 16 == 0 && max(width, height) <= 3 * min(width, height) && max(width, height) <= 3840 && min(width, height) <= 2160
+    }
+}

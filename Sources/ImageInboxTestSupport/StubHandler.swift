@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ImageInbox
+import NIOCore
+
+/// How ``ImagesAPIStub`` answers, apart from its lifecycle.
+struct StubHandler: Sendable {
+    let profile: StubProfile
+    let apiKey: String
+    let store: StubStore
+
+    func generation(_ request: Request) async throws -> Response {
+        var request = request
+        let body = Array(buffer: try await request.collectBody(upTo: 64 * 1024 * 1024))
+        let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+        let recorded = StubRequest(
+            method: "POST",
+            path: request.uri.path,
+            authorization: request.headers[.authorization],
+            contentType: request.headers[.contentType],
+            body: body,
+            fields: (object ?? [:]).mapValues { "\($0)" }
+        )
+        let fault = store.withState { state -> StubFault? in
+            state.requests.append(recorded)
+            return state.faults.isEmpty ? nil : state.faults.removeFirst()
+        }
+        var pending = fault
+        while case .delay(let duration)? = pending {
+            try await Task.sleep(for: duration)
+            pending = store.withState { $0.faults.isEmpty ? nil : $0.faults.removeFirst() }
+        }
+        switch pending {
+        case .status(let code, let text, let headers)?:
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            for (name, value) in headers { if let name = HTTPField.Name(name) { fields[name] = value } }
+            return Response(status: .init(code: code), headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
+        case .malformedJSON?:
+            return json(200, "{\"data\": [ {\"b64_json\": ")
+        case .badBase64?:
+            return json(200, "{\"created\": 1, \"data\": [{\"b64_json\": \"%%% not base64 %%%\"}]}")
+        case .delay?, nil:
+            break
+        }
+
+        guard request.headers[.authorization] == "Bearer \(apiKey)" else {
+            return error(401, "Invalid API key provided.", code: "invalid_api_key", path: request.uri.path)
+        }
+        guard request.headers[.contentType]?.hasPrefix("application/json") == true else {
+            return error(415, "Content-Type must be application/json.", path: request.uri.path)
+        }
+        guard let object else {
+            return error(400, "The body is not a JSON object.", path: request.uri.path)
+        }
+        switch validate(object) {
+        case .failure(let problem):
+            return error(problem.status, problem.message, code: problem.code, param: problem.param, path: request.uri.path)
+        case .success(let valid):
+            return respond(valid, authority: request.head.authority ?? "127.0.0.1")
+        }
+    }
+
+    func file(named name: String, authorization: String?) -> Response {
+        let recorded = StubRequest(method: "GET", path: "/files/\(name)", authorization: authorization, contentType: nil, body: [], fields: [:])
+        let stored = store.withState { state in
+            state.requests.append(recorded)
+            return state.files[name]
+        }
+        guard let bytes = stored else {
+            return Response(status: .notFound)
+        }
+        var fields = HTTPFields()
+        fields[.contentType] = ImageFormat(sniffing: bytes)?.mimeType ?? "application/octet-stream"
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    private func respond(_ valid: ValidGeneration, authority: String) -> Response {
+        let key = "\(valid.width)x\(valid.height).\(valid.format.rawValue).\(valid.transparent)"
+        let image = store.withState { state in
+            if let cached = state.imageCache[key] { return cached }
+            let rendered = PlaceholderImage.render(width: valid.width, height: valid.height, format: valid.format, seed: UInt64(key.hashValue.magnitude), transparent: valid.transparent)
+            state.imageCache[key] = rendered
+            return rendered
+        }
+        var items: [[String: Any]] = []
+        for _ in 0..<valid.n {
+            if valid.responseFormat == "url" {
+                let name = store.withState { state -> String in
+                    state.nextFile += 1
+                    let name = "image-\(state.nextFile).\(valid.format.fileExtension)"
+                    state.files[name] = image
+                    return name
+                }
+                items.append(["url": "http://\(authority)/files/\(name)", "b64_json": NSNull(), "revised_prompt": NSNull()])
+            } else {
+                items.append(["b64_json": Data(image).base64EncodedString()])
+            }
+        }
+        var body: [String: Any] = ["created": Int(Date().timeIntervalSince1970), "data": items]
+        let outputTokens = valid.width * valid.height / 256 * valid.n
+        if profile.isAIMLAPI {
+            body["meta"] = ["usage": ["credits_used": outputTokens * 42, "usd_spent": Double(outputTokens) * 0.00004]]
+        } else {
+            body["usage"] = ["total_tokens": outputTokens + 50, "input_tokens": 50, "output_tokens": outputTokens,
+                             "input_tokens_details": ["text_tokens": 50, "image_tokens": 0]]
+            body["output_format"] = valid.format.rawValue
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
+        return json(200, String(decoding: data, as: UTF8.self))
+    }
+
+    private func json(_ status: Int, _ text: String) -> Response {
+        var fields = HTTPFields()
+        fields[.contentType] = "application/json"
+        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    private func error(_ status: Int, _ message: String, code: String? = nil, param: String? = nil, path: String) -> Response {
+        let body: [String: Any]
+        if profile.isAIMLAPI {
+            body = [
+                "message": message, "statusCode": status, "path": path,
+                "requestId": UUID().uuidString, "timestamp": ISO8601DateFormatter().string(from: Date()),
+            ]
+        } else {
+            body = ["error": ["message": message, "type": "invalid_request_error", "param": (param as Any?) ?? NSNull(), "code": (code as Any?) ?? NSNull()]]
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
+        return json(status, String(decoding: data, as: UTF8.self))
+    }
+}

@@ -1,0 +1,15 @@
+/// One request ``ImagesAPIStub`` received, as tests inspect it.
+package struct StubRequest: Sendable {
+    /// `POST` or `GET`.
+    package var method: String
+    /// The path, such as `/v1/images/generations`.
+    package var path: String
+    /// The `Authorization` header, if any.
+    package var authorization: String?
+    /// The `Content-Type` header, if any.
+    package var contentType: String?
+    /// The raw body.
+    package var body: [UInt8]
+    /// The body's JSON fields, when it was a JSON object (strings, numbers and booleans as text).
+    package var fields: [String: String]
+}

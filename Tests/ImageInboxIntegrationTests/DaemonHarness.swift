@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import Foundation
+import ImageInbox
+import ImageInboxTestSupport
+import Logging
+import ServiceLifecycle
+
+/// A real daemon for a test: real inotify on a fresh temp inbox, an on-disk ledger, and the
+/// images API stub over loopback.
+struct DaemonHarness {
+    let inbox: String
+    let stateDirectory: String
+    let stub: ImagesAPIStub
+
+    /// A fresh inbox and state folder.
+    static func make(profile: StubProfile = .aimlapi) async throws -> DaemonHarness {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("image-inbox-it-\(UUID().uuidString)").path
+        let inbox = root + "/inbox"
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        return DaemonHarness(inbox: inbox, stateDirectory: root + "/state", stub: try await ImagesAPIStub.start(profile: profile))
+    }
+
+    /// Runs the daemon while `body` runs, then shuts it down gracefully.
+    func withDaemon(
+        provider: ProviderKind = .aimlapi,
+        responseFormat: String = "b64_json",
+        settle: SettleStateMachine<ContinuousClock.Instant>.Configuration = .init(settleWindow: .milliseconds(200), quietWindow: .seconds(1)),
+        concurrency: Int = 4,
+        _ body: () async throws -> Void
+    ) async throws {
+        var logger = Logger(label: "image-inbox-test")
+        logger.logLevel = .warning
+        let ledger = try Ledger.open(at: stateDirectory + "/ledger.sqlite")
+        let watcher = InboxWatcher(
+            configuration: .init(inboxes: [inbox], mode: .inotify, settle: settle, pollInterval: .seconds(1), rescanInterval: .seconds(300)),
+            clock: ContinuousClock(),
+            logger: logger
+        )
+        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        let key = APIKey(stub.apiKey)
+        let profile = ProviderProfile.profile(for: provider)
+        let runner = JobRunner(
+            configuration: .init(profile: profile, concurrency: concurrency, apiKey: key),
+            sources: watcher.settledSources,
+            generator: ImagesAPIClient(
+                configuration: .init(profile: profile, baseURL: stub.baseURL, apiKey: key, requestTimeout: .seconds(30), responseFormat: responseFormat),
+                httpClient: client,
+                logger: logger
+            ),
+            ledger: ledger,
+            logger: logger
+        )
+        let group = ServiceGroup(services: [runner, watcher], logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            do {
+                try await body()
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                try? await client.shutdown()
+                throw error
+            }
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        try await client.shutdown()
+    }
+
+    /// Writes a file into the inbox (as one write and close).
+    func drop(_ name: String, _ text: String) throws {
+        let url = URL(fileURLWithPath: inbox + "/" + name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    /// The names in the inbox folder (or a folder below it).
+    func names(in folder: String = "") -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: inbox + (folder.isEmpty ? "" : "/" + folder)).sorted()) ?? []
+    }
+
+    /// The bytes of a file in the inbox.
+    func bytes(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: URL(fileURLWithPath: inbox + "/" + name)))
+    }
+}
+
+/// Waits until `condition` holds, checking every 50 ms, for at most `timeout`.
+///
+/// - Returns: Whether it held in time.
+@discardableResult
+func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try condition()
+}
