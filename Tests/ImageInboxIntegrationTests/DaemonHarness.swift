@@ -12,12 +12,20 @@ struct DaemonHarness {
     let stateDirectory: String
     let stub: ImagesAPIStub
 
-    /// A fresh inbox and state folder.
-    static func make(profile: StubProfile = .aimlapi) async throws -> DaemonHarness {
+    /// Runs `body` with a fresh inbox, state folder and stub, and stops the stub afterwards.
+    static func run(profile: StubProfile = .aimlapi, _ body: (DaemonHarness) async throws -> Void) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("image-inbox-it-\(UUID().uuidString)").path
         let inbox = root + "/inbox"
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
-        return DaemonHarness(inbox: inbox, stateDirectory: root + "/state", stub: try await ImagesAPIStub.start(profile: profile))
+        let harness = DaemonHarness(inbox: inbox, stateDirectory: root + "/state", stub: try await ImagesAPIStub.start(profile: profile))
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stub.stop()
+            throw error
+        }
+        await harness.stub.stop()
+        try? FileManager.default.removeItem(atPath: root)
     }
 
     /// Runs the daemon while `body` runs, then shuts it down gracefully.

@@ -22,100 +22,100 @@ struct InvalidInputTests {
     ]
 
     @Test func eachInvalidFileGetsItsErrorFileAndSendsNothing() async throws {
-        let harness = try await DaemonHarness.make()
-        defer { Task { await harness.stub.stop() } }
-        try await harness.withDaemon {
-            for bad in Self.cases {
-                try Data(bad.content).write(to: URL(fileURLWithPath: harness.inbox + "/" + bad.name))
+        try await DaemonHarness.run { harness in
+            try await harness.withDaemon {
+                for bad in Self.cases {
+                    try Data(bad.content).write(to: URL(fileURLWithPath: harness.inbox + "/" + bad.name))
+                }
+                #expect(await eventually { harness.names().filter { $0.hasSuffix(".error.txt") }.count == Self.cases.count })
             }
-            #expect(await eventually { harness.names().filter { $0.hasSuffix(".error.txt") }.count == Self.cases.count })
-        }
-        #expect(harness.stub.generationRequests.isEmpty)
-        for bad in Self.cases {
-            let stem = String(bad.name.dropLast(".prompt".count))
-            let text = String(decoding: try harness.bytes(stem + ".error.txt"), as: UTF8.self)
-            #expect(text.contains(bad.says), "\(bad.name): \(text)")
-            #expect(text.contains("Job: "))
-            #expect(text.contains("What happens next"))
-            #expect(harness.names().contains(bad.name), "the source stays in place")
+            #expect(harness.stub.generationRequests.isEmpty)
+            for bad in Self.cases {
+                let stem = String(bad.name.dropLast(".prompt".count))
+                let text = String(decoding: try harness.bytes(stem + ".error.txt"), as: UTF8.self)
+                #expect(text.contains(bad.says), "\(bad.name): \(text)")
+                #expect(text.contains("Job: "))
+                #expect(text.contains("What happens next"))
+                #expect(harness.names().contains(bad.name), "the source stays in place")
+            }
         }
     }
 
     @Test func fixingTheFileRemovesTheErrorAndMakesTheImage() async throws {
-        let harness = try await DaemonHarness.make()
-        defer { Task { await harness.stub.stop() } }
-        try await harness.withDaemon {
-            try harness.drop("cat.prompt", "---\nsize: 800x600\n---\nA cat")
-            #expect(await eventually { harness.names().contains("cat.error.txt") })
-            try harness.drop("cat.prompt", "---\nsize: 1024x1024\n---\nA cat")
-            #expect(await eventually { harness.names().contains("cat.png") && !harness.names().contains("cat.error.txt") })
+        try await DaemonHarness.run { harness in
+            try await harness.withDaemon {
+                try harness.drop("cat.prompt", "---\nsize: 800x600\n---\nA cat")
+                #expect(await eventually { harness.names().contains("cat.error.txt") })
+                try harness.drop("cat.prompt", "---\nsize: 1024x1024\n---\nA cat")
+                #expect(await eventually { harness.names().contains("cat.png") && !harness.names().contains("cat.error.txt") })
+            }
+            #expect(harness.stub.generationRequests.count == 1)
         }
-        #expect(harness.stub.generationRequests.count == 1)
     }
 
     @Test func anErrorFileOfSomeoneElsesIsNeverReplaced() async throws {
-        let harness = try await DaemonHarness.make()
-        defer { Task { await harness.stub.stop() } }
-        try harness.drop("cat.error.txt", "my own notes")
-        try await harness.withDaemon {
-            try harness.drop("cat.prompt", "")
-            try harness.drop("dog.prompt", "")
-            #expect(await eventually { harness.names().contains("dog.error.txt") })
+        try await DaemonHarness.run { harness in
+            try harness.drop("cat.error.txt", "my own notes")
+            try await harness.withDaemon {
+                try harness.drop("cat.prompt", "")
+                try harness.drop("dog.prompt", "")
+                #expect(await eventually { harness.names().contains("dog.error.txt") })
+            }
+            #expect(String(decoding: try harness.bytes("cat.error.txt"), as: UTF8.self) == "my own notes")
         }
-        #expect(String(decoding: try harness.bytes("cat.error.txt"), as: UTF8.self) == "my own notes")
     }
 
     @Test func aSymbolicLinkOutOfTheInboxIsRefusedAndNeverRead() async throws {
-        let harness = try await DaemonHarness.make()
-        defer { Task { await harness.stub.stop() } }
-        let outside = harness.stateDirectory + "-secret.prompt"
-        try Data("a secret prompt outside the inbox".utf8).write(to: URL(fileURLWithPath: outside))
-        try await harness.withDaemon {
-            try FileManager.default.createSymbolicLink(atPath: harness.inbox + "/link.prompt", withDestinationPath: outside)
-            #expect(await eventually { harness.names().contains("link.error.txt") })
+        try await DaemonHarness.run { harness in
+            let outside = harness.stateDirectory + "-secret.prompt"
+            try Data("a secret prompt outside the inbox".utf8).write(to: URL(fileURLWithPath: outside))
+            try await harness.withDaemon {
+                try FileManager.default.createSymbolicLink(atPath: harness.inbox + "/link.prompt", withDestinationPath: outside)
+                #expect(await eventually { harness.names().contains("link.error.txt") })
+            }
+            #expect(harness.stub.generationRequests.isEmpty)
+            #expect(String(decoding: try harness.bytes("link.error.txt"), as: UTF8.self).contains("symbolic link"))
         }
-        #expect(harness.stub.generationRequests.isEmpty)
-        #expect(String(decoding: try harness.bytes("link.error.txt"), as: UTF8.self).contains("symbolic link"))
     }
 
     @Test func aFIFONamedLikeAPromptIsRefusedWithoutBlocking() async throws {
-        let harness = try await DaemonHarness.make()
-        defer { Task { await harness.stub.stop() } }
-        try await harness.withDaemon {
-            #expect(mkfifo(harness.inbox + "/pipe.prompt", 0o644) == 0)
-            try harness.drop("after.prompt", "Still working")
-            #expect(await eventually { harness.names().contains("pipe.error.txt") && harness.names().contains("after.png") })
+        try await DaemonHarness.run { harness in
+            try await harness.withDaemon {
+                #expect(mkfifo(harness.inbox + "/pipe.prompt", 0o644) == 0)
+                try harness.drop("after.prompt", "Still working")
+                #expect(await eventually { harness.names().contains("pipe.error.txt") && harness.names().contains("after.png") })
+            }
+            #expect(harness.stub.generationRequests.count == 1)
         }
-        #expect(harness.stub.generationRequests.count == 1)
     }
 
     @Test func providerRefusalsAreReportedInPlainWords() async throws {
-        let harness = try await DaemonHarness.make()
-        defer { Task { await harness.stub.stop() } }
-        try await harness.withDaemon {
-            try harness.drop("retired.prompt", "---\nmodel: openai/dall-e-1\n---\nA cat")
-            try harness.drop("unsafe.prompt", "forbidden-by-moderation please")
-            #expect(await eventually { harness.names().filter { $0.hasSuffix(".error.txt") }.count == 2 })
+        try await DaemonHarness.run { harness in
+            try await harness.withDaemon {
+                try harness.drop("retired.prompt", "---\nmodel: openai/dall-e-1\n---\nA cat")
+                try harness.drop("unsafe.prompt", "forbidden-by-moderation please")
+                #expect(await eventually { harness.names().filter { $0.hasSuffix(".error.txt") }.count == 2 })
+            }
+            let retired = String(decoding: try harness.bytes("retired.error.txt"), as: UTF8.self)
+            #expect(retired.contains("does not know this model"))
+            #expect(retired.contains("The model 'openai/dall-e-1' does not exist"))
+            let unsafe = String(decoding: try harness.bytes("unsafe.error.txt"), as: UTF8.self)
+            #expect(unsafe.contains("safety system"))
+            #expect(!retired.contains(harness.stub.apiKey) && !unsafe.contains(harness.stub.apiKey))
         }
-        let retired = String(decoding: try harness.bytes("retired.error.txt"), as: UTF8.self)
-        #expect(retired.contains("does not know this model"))
-        #expect(retired.contains("The model 'openai/dall-e-1' does not exist"))
-        let unsafe = String(decoding: try harness.bytes("unsafe.error.txt"), as: UTF8.self)
-        #expect(unsafe.contains("safety system"))
-        #expect(!retired.contains(harness.stub.apiKey) && !unsafe.contains(harness.stub.apiKey))
     }
 
     @Test func junkAndHiddenFilesStartNothing() async throws {
-        let harness = try await DaemonHarness.make()
-        defer { Task { await harness.stub.stop() } }
-        try await harness.withDaemon {
-            for name in ["._cat.prompt", ".hidden.prompt", "cat.prompt~", "cat.prompt.part", "__MACOSX/cat.prompt", "@eaDir/x.prompt", "notes.txt", "picture.png"] {
-                try harness.drop(name, "A cat")
+        try await DaemonHarness.run { harness in
+            try await harness.withDaemon {
+                for name in ["._cat.prompt", ".hidden.prompt", "cat.prompt~", "cat.prompt.part", "__MACOSX/cat.prompt", "@eaDir/x.prompt", "notes.txt", "picture.png"] {
+                    try harness.drop(name, "A cat")
+                }
+                try harness.drop("real.prompt", "A real cat")
+                #expect(await eventually { harness.names().contains("real.png") })
+                try await Task.sleep(for: .milliseconds(1500))
             }
-            try harness.drop("real.prompt", "A real cat")
-            #expect(await eventually { harness.names().contains("real.png") })
-            try await Task.sleep(for: .milliseconds(1500))
+            #expect(harness.stub.generationRequests.map { $0.fields["prompt"] } == ["A real cat"])
         }
-        #expect(harness.stub.generationRequests.map { $0.fields["prompt"] } == ["A real cat"])
     }
 }
