@@ -94,7 +94,9 @@ let package = Package(
             dependencies: [
                 "ImageInbox",
                 "ImageInboxTestSupport",
+                .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

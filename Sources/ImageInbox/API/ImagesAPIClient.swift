@@ -73,7 +73,8 @@ package struct ImagesAPIClient: ImageGenerating {
         httpRequest.headers.add(name: "User-Agent", value: "image-inbox/\(ImageInboxVersion.current)")
         httpRequest.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
 
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000)
+        let timeout = configuration.requestTimeout.components
+        let deadline = NIODeadline.now() + .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
         let (status, headers, bytes) = try await send(httpRequest, deadline: deadline)
         guard status == 200 else {
             throw APIErrorClassifier.classify(

@@ -1,0 +1,70 @@
+import Configuration
+import Foundation
+import ImageInbox
+import SystemPackage
+import Testing
+
+struct DaemonConfigurationTests {
+    let inbox = FileManager.default.temporaryDirectory.path
+
+    func configuration(_ values: [AbsoluteConfigKey: ConfigValue], file: String? = nil) async throws -> DaemonConfiguration {
+        var providers: [any ConfigProvider] = [InMemoryProvider(name: "flags", values: values)]
+        if let file { providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))) }
+        return try DaemonConfiguration(reader: ConfigReader(providers: providers), credentialsDirectory: nil, defaultStateDirectory: "/tmp/state")
+    }
+
+    func value(_ text: String) -> ConfigValue { ConfigValue(.string(text), isSecret: false) }
+
+    @Test func theExampleConfigurationIsValid() async throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("etc/image-inbox/config.yaml").path
+        let settings = try await configuration(
+            ["inboxes": ConfigValue(.stringArray([inbox]), isSecret: false), "api_key": value("k-123456")],
+            file: example
+        )
+        #expect(settings.provider == .aimlapi)
+        #expect(settings.baseURL == "https://api.aimlapi.com/v1")
+        #expect(settings.defaults.model == "openai/gpt-image-2")
+        #expect(settings.defaults.size == "1024x1024")
+        #expect(settings.watch.ignoreRules.extraPatterns == ["*.bak"])
+        #expect(settings.watch.settle.quietWindow == .seconds(5))
+        #expect(settings.requestTimeout == .seconds(300))
+    }
+
+    @Test func withoutAKeyOnlyADryRunStarts() async throws {
+        let error = try await #require(throws: ImageInboxError.self) {
+            try await configuration(["inboxes": ConfigValue(.stringArray([inbox]), isSecret: false)])
+        }
+        #expect(error.message.contains("--dry-run"))
+        let dry = try await configuration(["inboxes": ConfigValue(.stringArray([inbox]), isSecret: false), "dry_run": ConfigValue(.bool(true), isSecret: false)])
+        #expect(dry.apiKey == nil && dry.dryRun)
+    }
+
+    @Test(arguments: [
+        ("provider", "stability"), ("base_url", "ftp://x"), ("watch.mode", "fanotify"), ("log_level", "loud"),
+        ("response_format", "xml"), ("defaults.size", "640x480"), ("defaults.format", "gif"),
+    ])
+    func invalidSettingsAreRefusedByName(key: String, bad: String) async throws {
+        let error = try await #require(throws: ImageInboxError.self) {
+            try await configuration([
+                "inboxes": ConfigValue(.stringArray([inbox]), isSecret: false), "dry_run": ConfigValue(.bool(true), isSecret: false),
+                AbsoluteConfigKey(ConfigKey(key)): value(bad),
+            ])
+        }
+        #expect(error.code == .invalidConfiguration)
+    }
+
+    @Test func aMissingInboxIsNamed() async throws {
+        let error = try await #require(throws: ImageInboxError.self) {
+            try await configuration(["inboxes": ConfigValue(.stringArray(["/no/such/inbox"]), isSecret: false), "dry_run": ConfigValue(.bool(true), isSecret: false)])
+        }
+        #expect(error.message.contains("/no/such/inbox"))
+    }
+
+    @Test func theKeyNeverShowsInDescriptions() {
+        let key = APIKey("sk-secret-value-123\n")
+        #expect(key.value == "sk-secret-value-123")
+        #expect("\(key)" == "[redacted]")
+        #expect(key.redact("echo sk-secret-value-123 back") == "echo [redacted] back")
+    }
+}
