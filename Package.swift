@@ -69,6 +69,7 @@ let package = Package(
             name: "ImageInboxTestSupport",
             dependencies: [
                 "ImageInbox",
+                "Inotify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,6 +112,7 @@ let package = Package(
             dependencies: [
                 "ImageInbox",
                 "ImageInboxTestSupport",
+                "Inotify",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

@@ -56,14 +56,27 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     private let clock: C
     private let logger: Logger
     private let onReady: @Sendable () -> Void
+    private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
 
     /// - Parameters:
+    ///   - eventSource: Makes the event source for inboxes watched with inotify (given the
+    ///     ignore rules, so it does not descend into ignored folders); a real ``InotifyWatcher``
+    ///     unless a test passes a fake.
     ///   - onReady: Called once every inbox is watched and scanned (systemd's `READY=1`).
-    package init(configuration: Configuration, clock: C, logger: Logger, onReady: @escaping @Sendable () -> Void = {}) {
+    package init(
+        configuration: Configuration,
+        clock: C,
+        logger: Logger,
+        eventSource: @escaping @Sendable (IgnoreRules) throws -> any FileEventSource = { rules in
+            try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) })
+        },
+        onReady: @escaping @Sendable () -> Void = {}
+    ) {
         (settledSources, output) = AsyncStream.makeStream(of: SettledSource.self)
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        self.makeEventSource = eventSource
         self.onReady = onReady
     }
 
@@ -73,16 +86,14 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         var machine = SettleStateMachine<C.Instant>(configuration: configuration.settle)
         var handedOn: [String: FileSystem.Identity] = [:]
         var polled: [String] = []
-        var inotify: InotifyWatcher?
+        var inotify: (any FileEventSource)?
 
         for inbox in configuration.inboxes {
             let (mode, reason) = configuration.mode.effectiveMode(for: inbox)
             if mode == .inotify {
-                if inotify == nil {
-                    let rules = configuration.ignoreRules
-                    inotify = try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) })
-                }
-                for case .unwatched(let directory, let error) in inotify!.watchTree(inbox) {
+                let source = try inotify ?? makeEventSource(configuration.ignoreRules)
+                inotify = source
+                for case .unwatched(let directory, let error) in source.watchTree(inbox) {
                     logger.warning("Folder not watched, polling it instead", metadata: ["file.path": "\(directory)", "error": "\(error)"])
                     polled.append(directory)
                 }

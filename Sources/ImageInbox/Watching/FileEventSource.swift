@@ -1,0 +1,15 @@
+package import Inotify
+
+/// Where the watcher's file events come from: inotify in production, a scripted fake in tests.
+///
+/// Contract: ``watchTree(_:)`` returns the folders it could not watch (which the watcher then
+/// polls). ``events()`` is called once and delivers events until the consumer stops iterating;
+/// an ``InotifyEvent/overflow`` means events were lost and everything must be rescanned.
+package protocol FileEventSource: Sendable {
+    /// Watches `directory` and everything below it.
+    func watchTree(_ directory: String) -> [InotifyEvent]
+    /// The events of every watched tree.
+    func events() -> AsyncStream<InotifyEvent>
+}
+
+extension InotifyWatcher: FileEventSource {}
