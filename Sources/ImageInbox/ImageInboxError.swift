@@ -10,7 +10,7 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
             case requestRejected, moderationBlocked, modelNotFound
             case authenticationFailed, quotaExhausted, rateLimited, serverError
             case connectionFailed, timedOut, invalidResponse
-            case outputFailed, ledgerFailed
+            case outputFailed, ledgerFailed, interrupted
         }
 
         fileprivate let wrapped: Wrapped
@@ -45,6 +45,8 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
         package static let outputFailed = Code(wrapped: .outputFailed)
         /// The job ledger could not be read or written.
         package static let ledgerFailed = Code(wrapped: .ledgerFailed)
+        /// The work was stopped because the daemon is shutting down; it is not a failure.
+        package static let interrupted = Code(wrapped: .interrupted)
 
         /// A stable, lower-case name for logs and the ledger (`invalid_parameter`, …).
         package var description: String {
@@ -63,17 +65,21 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
     package var cause: (any Error)?
     /// Where the error was made.
     package var location: String
+    /// How long the API asked to wait before trying again (`Retry-After`, `retry-after-ms`).
+    package var retryAfter: Duration?
 
     package init(
         code: Code,
         message: String,
         cause: (any Error)? = nil,
+        retryAfter: Duration? = nil,
         file: String = #fileID,
         line: Int = #line
     ) {
         self.code = code
         self.message = message
         self.cause = cause
+        self.retryAfter = retryAfter
         self.location = "\(file):\(line)"
     }
 
@@ -85,6 +91,11 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
 
     /// Whether trying the same request again later can succeed.
     package var isTransient: Bool {
-        [.rateLimited, .serverError, .connectionFailed, .timedOut].contains(code)
+        [.rateLimited, .serverError, .connectionFailed, .timedOut, .invalidResponse].contains(code)
+    }
+
+    /// Whether the whole queue must wait (a refused key, no credit) rather than this job fail.
+    package var pausesQueue: Bool {
+        code == .authenticationFailed || code == .quotaExhausted
     }
 }

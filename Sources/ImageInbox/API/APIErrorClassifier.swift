@@ -3,7 +3,28 @@ import Foundation
 /// Turns an HTTP error response from either provider into an ``ImageInboxError`` whose code
 /// decides what happens next (retry, pause, or report) and whose message a person can act on.
 enum APIErrorClassifier {
-    static func classify(status: Int, body: [UInt8], retryAfter: String? = nil) -> ImageInboxError {
+    static func classify(status: Int, body: [UInt8], retryAfter: String? = nil, retryAfterMilliseconds: String? = nil) -> ImageInboxError {
+        var error = classifyBody(status: status, body: body)
+        error.retryAfter = retryDelay(seconds: retryAfter, milliseconds: retryAfterMilliseconds)
+        return error
+    }
+
+    /// The delay asked for by `retry-after-ms` (OpenAI) or `Retry-After` (seconds or an HTTP date).
+    static func retryDelay(seconds: String?, milliseconds: String?, now: Date = Date()) -> Duration? {
+        if let milliseconds, let value = Double(milliseconds.trimmingCharacters(in: .whitespaces)), value >= 0 {
+            return .milliseconds(Int64(value))
+        }
+        guard let seconds = seconds?.trimmingCharacters(in: .whitespaces), !seconds.isEmpty else { return nil }
+        if let value = Double(seconds), value >= 0 { return .milliseconds(Int64(value * 1000)) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: seconds) else { return nil }
+        return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
+    }
+
+    private static func classifyBody(status: Int, body: [UInt8]) -> ImageInboxError {
         let decoded = try? JSONDecoder().decode(APIErrorBody.self, from: Data(body))
         let providerMessage = decoded?.error?.message ?? decoded?.message
             ?? String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -47,8 +68,7 @@ enum APIErrorClassifier {
         case 429:
             return ImageInboxError(
                 code: .rateLimited,
-                message: "The images API asked to slow down (HTTP 429)."
-                    + (retryAfter.map { " It asked to wait \($0) s." } ?? "") + said
+                message: "The images API asked to slow down (HTTP 429).\(said)"
             )
         case 408, 409, 500...599:
             return ImageInboxError(

@@ -80,7 +80,8 @@ package struct ImagesAPIClient: ImageGenerating {
             throw APIErrorClassifier.classify(
                 status: status,
                 body: bytes,
-                retryAfter: headers.first(name: "retry-after")
+                retryAfter: headers.first(name: "retry-after"),
+                retryAfterMilliseconds: headers.first(name: "retry-after-ms")
             )
         }
         let decoded: ImagesResponseBody

@@ -1,16 +1,16 @@
 package import Foundation
-import Inotify
 package import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Turns settled `.prompt` files into images: reads and checks each one, asks the images API
 /// (never for content the ledger already finished), writes the results next to the source, and
 /// reports failures in the folder.
 ///
-/// At most ``Configuration/concurrency`` jobs run at once. On graceful shutdown it stops taking
-/// new files and lets the jobs in flight finish; files not yet taken are found again by the
-/// next start's scan.
+/// Workers (``Configuration/concurrency`` of them) take jobs in turn across inboxes. Transient
+/// API failures are retried with backoff; a refused key or exhausted credit pauses the whole
+/// queue (no job fails for it) and one job probes every ``Configuration/pauseProbeInterval``;
+/// reaching the daily budget pauses new jobs until midnight. On graceful shutdown intake stops,
+/// jobs in flight finish, and the rest stay queued in the ledger for the next start.
 package final class JobRunner: Service {
     /// How jobs are run.
     package struct Configuration: Sendable {
@@ -24,28 +24,55 @@ package final class JobRunner: Service {
         package var apiKey: APIKey?
         /// Whether results are offline placeholders (marked so in their metadata).
         package var placeholders: Bool
+        /// When failed requests are tried again.
+        package var retry: RetryPolicy
+        /// How long a paused queue waits before one job probes whether the cause has passed.
+        package var pauseProbeInterval: Duration
+        /// New jobs wait once this many dollars were spent today (local time); nil for no limit.
+        package var maximumUSDPerDay: Double?
+        /// Prices for estimating a cost the provider does not report.
+        package var prices: PriceTable
 
-        package init(profile: ProviderProfile, defaults: ImageParameters = ImageParameters(), concurrency: Int = 4, apiKey: APIKey? = nil, placeholders: Bool = false) {
+        package init(
+            profile: ProviderProfile,
+            defaults: ImageParameters = ImageParameters(),
+            concurrency: Int = 4,
+            apiKey: APIKey? = nil,
+            placeholders: Bool = false,
+            retry: RetryPolicy = RetryPolicy(),
+            pauseProbeInterval: Duration = .seconds(300),
+            maximumUSDPerDay: Double? = nil,
+            prices: PriceTable = .standard
+        ) {
             self.profile = profile
             self.defaults = defaults
             self.concurrency = max(1, concurrency)
             self.apiKey = apiKey
             self.placeholders = placeholders
+            self.retry = retry
+            self.pauseProbeInterval = pauseProbeInterval
+            self.maximumUSDPerDay = maximumUSDPerDay
+            self.prices = prices
         }
     }
 
-    private struct Tracking {
-        var inFlight: Set<String> = []
-        var again: [String: SettledSource] = [:]
+    /// How a job's turn ended.
+    enum Outcome {
+        /// Done, failed for good, cancelled, or nothing to do.
+        case finished
+        /// It could not run now (paused queue, budget); it waits again.
+        case paused
+        /// The daemon is stopping; it stays queued in the ledger.
+        case interrupted
     }
 
-    private let configuration: Configuration
+    let configuration: Configuration
+    let ledger: Ledger
+    let logger: Logger
+    let generator: any ImageGenerating
+    let now: @Sendable () -> Date
+    let queue = JobQueue()
     private let sources: AsyncStream<SettledSource>
-    private let generator: any ImageGenerating
-    private let ledger: Ledger
-    private let logger: Logger
-    private let tracking = Mutex(Tracking())
-    private let now: @Sendable () -> Date
 
     package init(
         configuration: Configuration,
@@ -63,178 +90,75 @@ package final class JobRunner: Service {
         self.now = now
     }
 
+    /// Jobs waiting and running, and the pause reason if the queue is paused (for `STATUS=`).
+    package func snapshot() async -> (waiting: Int, running: Int, paused: String?) {
+        let counts = await queue.counts
+        return (counts.waiting, counts.running, await queue.pause?.reason)
+    }
+
+    /// Lifts a pause at once (after a configuration reload, say).
+    package func resume() async {
+        await queue.resume()
+        try? await ledger.setDaemonState("paused", nil, now: now())
+    }
+
     package func run() async throws {
+        let interrupted = try await ledger.requeueInterrupted(now: now())
+        if interrupted > 0 {
+            logger.notice("Jobs interrupted by the last stop were put back in the queue", metadata: ["job.count": "\(interrupted)"])
+        }
+        try? await ledger.setDaemonState("paused", nil, now: now())
         await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for await source in sources.cancelOnGracefulShutdown() {
-                // A file that changes while its job runs is taken again when that job ends.
-                let busy = tracking.withLock { state in
-                    if state.inFlight.contains(source.path) {
-                        state.again[source.path] = source
-                        return true
+            group.addTask {
+                for await source in self.sources.cancelOnGracefulShutdown() {
+                    await self.accept(source)
+                }
+                await self.queue.close()
+            }
+            group.addTask {
+                // Wakes waiting workers when a pause runs out.
+                while await !self.queue.isClosed {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    await self.queue.tick()
+                }
+            }
+            for _ in 0..<configuration.concurrency {
+                group.addTask {
+                    while let source = await self.queue.next() {
+                        let outcome = await self.process(source)
+                        if await self.queue.finish(source, paused: outcome == .paused) {
+                            self.logger.notice("The images API accepts requests again, queue resumed")
+                            try? await self.ledger.setDaemonState("paused", nil, now: self.now())
+                        }
                     }
-                    state.inFlight.insert(source.path)
-                    return false
                 }
-                if busy { continue }
-                if running >= configuration.concurrency {
-                    await group.next()
-                    running -= 1
-                }
-                running += 1
-                group.addTask { await self.processRepeatedly(source) }
             }
         }
     }
 
-    private func processRepeatedly(_ first: SettledSource) async {
-        var next: SettledSource? = first
-        while let source = next {
-            await process(source)
-            next = tracking.withLock { state in
-                if let again = state.again.removeValue(forKey: source.path) { return again }
-                state.inFlight.remove(source.path)
-                return nil
-            }
-        }
-    }
-
-    /// Runs one source through to its results or its error file.
-    package func process(_ source: SettledSource) async {
-        var logger = self.logger
-        logger[metadataKey: "file.path"] = "\(source.path)"
-        let bytes: [UInt8]
-        switch FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) {
-        case .success(let read): bytes = read
-        case .failure(let error) where error.code == ENOENT:
-            logger.debug("Source vanished before it was read")
-            return
-        case .failure(let error):
-            let message =
-                switch error.code {
-                case EFBIG: "The file is larger than a prompt file can be (\(PromptDocument.maximumFileSize / 1024) KB). Shorten it."
-                case ELOOP: "The file is a symbolic link; image-inbox never follows links. Copy the file into the folder instead."
-                case EINVAL: "This is not a regular file (a pipe or device?). Drop a plain text file instead."
-                default: "Can't read the file: \(FileSystem.describe(error.code)). Check its permissions."
+    /// Records a settled source as queued (unless its content is finished) and queues it.
+    private func accept(_ source: SettledSource) async {
+        if case .success(let bytes) = FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) {
+            let hash = ContentHash.of(bytes)
+            do {
+                let job = try await ledger.enqueue(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", now: now())
+                if job.state.isFinished {
+                    logger.debug("Source already finished with this content, nothing to do", metadata: ["file.path": "\(source.path)"])
+                    return
                 }
-            let problem = ImageInboxError(code: .invalidSource, message: message)
-            await fail(source, hash: "unreadable:\(source.identity.modificationNanoseconds)", problem: problem, logger: logger)
-            return
-        }
-        let hash = ContentHash.of(bytes)
-        do {
-            if try await ledger.finishedJob(sourcePath: source.path, contentHash: hash) != nil {
-                logger.debug("Source already finished with this content, nothing to do")
+            } catch {
+                logger.error("Ledger write failed, the file waits for the next scan", metadata: ["file.path": "\(source.path)", "error": "\(error)"])
                 return
             }
-        } catch {
-            logger.error("Ledger lookup failed, skipping the file for now", metadata: ["error": "\(error)"])
-            return
         }
-
-        let request: GenerationRequest
-        do throws(ImageInboxError) {
-            let document = try PromptDocument(data: Data(bytes))
-            let folder = try FolderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
-            let parameters = try configuration.profile.resolve(
-                document.parameters.layered(over: folder).layered(over: configuration.defaults)
-            )
-            request = GenerationRequest(prompt: document.prompt, parameters: parameters)
-        } catch {
-            await fail(source, hash: hash, problem: error, logger: logger)
-            return
-        }
-        await generate(request, for: source, hash: hash, logger: logger)
+        // Unreadable sources are queued too: their job reports why in the folder.
+        await queue.enqueue(source)
     }
 
-    private func generate(_ request: GenerationRequest, for source: SettledSource, hash: String, logger: Logger) async {
-        var logger = logger
-        let encodedParameters = (try? JSONEncoder().encode(request.parameters)).map { String(decoding: $0, as: UTF8.self) }
-        let job: JobRecord
-        do {
-            job = try await ledger.beginJob(sourcePath: source.path, contentHash: hash, kind: "generation", parameters: encodedParameters, now: now())
-        } catch {
-            logger.error("Ledger write failed, skipping the file for now", metadata: ["error": "\(error)"])
-            return
-        }
-        logger[metadataKey: "job.id"] = "\(job.id)"
-        logger[metadataKey: "job.model"] = "\(request.parameters.model)"
-        logger.info("Job started", metadata: ["job.count": "\(request.parameters.count)", "job.attempt": "\(job.attempts)"])
-        do {
-            var images: [[UInt8]] = []
-            var usage = APIUsage()
-            var remaining = request.parameters.count
-            while remaining > 0 {
-                var part = request
-                part.imageCount = min(remaining, configuration.profile.maximumImagesPerRequest)
-                let result = try await generator.generate(part)
-                images += result.images
-                usage = usage + result.usage
-                remaining -= part.imageCount
-            }
-            let metadata = metadata(for: request, source: source, job: job, usage: usage)
-            var embedded: [[UInt8]] = []
-            for image in images { embedded.append(try metadata.embed(into: image)) }
-            let format = ImageFormat(sniffing: embedded[0]) ?? request.parameters.format
-            let outputs = try ResultWriter.write(
-                embedded,
-                stem: SourceName(path: source.path).stem,
-                fileExtension: format.fileExtension,
-                numbered: embedded.count > 1
-            )
-            try await ledger.recordSuccess(job, outputs: outputs, usage: usage, now: now())
-            ErrorReport.removeStale(for: source.path)
-            logger.info(
-                "Job done",
-                metadata: [
-                    "job.outputs": "\(outputs.map { SourceName(path: $0).fileName }.joined(separator: ", "))",
-                    "job.usd": "\(usage.usdSpent.map { String($0) } ?? "unknown")",
-                ]
-            )
-        } catch let error as ImageInboxError {
-            await fail(source, hash: hash, problem: error, job: job, logger: logger)
-        } catch {
-            let problem = ImageInboxError(code: .outputFailed, message: "The job failed: \(error).", cause: error)
-            await fail(source, hash: hash, problem: problem, job: job, logger: logger)
-        }
-    }
-
-    private func metadata(for request: GenerationRequest, source: SettledSource, job: JobRecord, usage: APIUsage) -> ImageMetadata {
-        let formatter = ISO8601DateFormatter()
-        var entries: [(key: String, value: String)] = [
-            ("prompt", request.prompt),
-            ("model", request.parameters.model),
-            ("size", request.parameters.size ?? "default"),
-            ("quality", request.parameters.quality ?? "default"),
-            ("format", request.parameters.format.rawValue),
-            ("created", formatter.string(from: now())),
-            ("source", String(source.path.dropFirst(source.inbox.count + 1))),
-            ("job", job.id),
-            ("generator", "image-inbox \(ImageInboxVersion.current)"),
-        ]
-        if let usd = usage.usdSpent { entries.append(("cost_usd", String(usd))) }
-        if configuration.placeholders { entries.append(("placeholder", "true: made offline by --dry-run, not by an images API")) }
-        return ImageMetadata(entries)
-    }
-
-    private func fail(_ source: SettledSource, hash: String, problem: ImageInboxError, job: JobRecord? = nil, logger: Logger) async {
-        var logger = logger
-        let record = job ?? JobRecord(sourcePath: source.path, contentHash: hash, kind: "generation", state: .failed, now: now())
-        logger[metadataKey: "job.id"] = "\(record.id)"
-        do {
-            try await ledger.recordFailure(record, error: problem, now: now())
-        } catch {
-            logger.error("Ledger write failed", metadata: ["error": "\(error)"])
-        }
-        let report = ErrorReport(sourcePath: source.path, error: problem, jobID: record.id, date: now())
-        do {
-            let written = try report.write(redacting: configuration.apiKey)
-            logger.warning(
-                written ? "Job failed, reported in the folder" : "Job failed; an error file of someone else's is in the way",
-                metadata: ["error.code": "\(problem.code)", "error": "\(configuration.apiKey?.redact(problem.message) ?? problem.message)"]
-            )
-        } catch {
-            logger.error("Job failed and the error file could not be written", metadata: ["error.code": "\(problem.code)", "error": "\(error)"])
-        }
+    /// Pauses the queue and publishes why.
+    func pauseQueue(reason: String, for duration: Duration) async {
+        await queue.pause(reason: reason, until: .now + duration)
+        try? await ledger.setDaemonState("paused", reason, now: now())
+        logger.warning("Queue paused", metadata: ["pause.reason": "\(reason)", "pause.probe_in_s": "\(duration.components.seconds)"])
     }
 }

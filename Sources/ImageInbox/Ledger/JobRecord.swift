@@ -28,6 +28,8 @@ package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
     package var id: String
     /// The source file's path.
     package var sourcePath: String
+    /// The inbox the source is in.
+    package var inbox: String
     /// The SHA-256 of the source's bytes (of every part, for a bundle).
     package var contentHash: String
     /// `generation` or `edit`.
@@ -38,14 +40,18 @@ package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
     package var parameters: String?
     /// How many times a request was started.
     package var attempts: Int
+    /// How many times the job was found running after a crash and put back in the queue.
+    package var requeues: Int
     /// The error code of the last failure.
     package var errorCode: String?
     /// The last failure's message.
     package var lastError: String?
     /// The result paths, as a JSON array.
     package var outputs: String
-    /// Dollars spent, as the provider reported.
+    /// Dollars spent, as the provider reported or as estimated from tokens.
     package var usdSpent: Double?
+    /// Whether ``usdSpent`` is an estimate from token usage and a price table.
+    package var costIsEstimate: Bool
     /// Input tokens used.
     package var inputTokens: Int?
     /// Output tokens used.
@@ -55,13 +61,24 @@ package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
     /// When it last changed.
     package var updatedAt: Date
 
-    package init(id: String = JobRecord.makeID(), sourcePath: String, contentHash: String, kind: String, state: JobState, now: Date) {
+    package init(
+        id: String = JobRecord.makeID(),
+        sourcePath: String,
+        inbox: String = "",
+        contentHash: String,
+        kind: String,
+        state: JobState,
+        now: Date
+    ) {
         self.id = id
         self.sourcePath = sourcePath
+        self.inbox = inbox
         self.contentHash = contentHash
         self.kind = kind
         self.state = state
         self.attempts = 0
+        self.requeues = 0
+        self.costIsEstimate = false
         self.outputs = "[]"
         self.createdAt = now
         self.updatedAt = now

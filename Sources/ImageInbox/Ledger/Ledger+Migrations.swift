@@ -24,6 +24,19 @@ extension Ledger {
                 table.uniqueKey(["sourcePath", "contentHash"])
             }
         }
+        migrator.registerMigration("v2: inboxes, requeues, estimates, daemon state") { db in
+            try db.alter(table: "job") { table in
+                table.add(column: "inbox", .text).notNull().defaults(to: "")
+                table.add(column: "requeues", .integer).notNull().defaults(to: 0)
+                table.add(column: "costIsEstimate", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(index: "job_on_updatedAt", on: "job", columns: ["updatedAt"])
+            try db.create(table: "daemonState") { table in
+                table.primaryKey("key", .text)
+                table.column("value", .text).notNull()
+                table.column("updatedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -14,14 +14,10 @@ package struct Ledger: Sendable {
     /// - Throws: ``ImageInboxError`` `ledgerFailed` naming the file and the reason.
     package static func open(at path: String) throws(ImageInboxError) -> Ledger {
         do {
-            let directory = SourceName(path: path).directory
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: SourceName(path: path).directory, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            return try Ledger(database: pool)
-        } catch let error as ImageInboxError {
-            throw error
+            return try Ledger(database: DatabasePool(path: path, configuration: configuration))
         } catch {
             throw ImageInboxError(
                 code: .ledgerFailed,
@@ -31,7 +27,7 @@ package struct Ledger: Sendable {
         }
     }
 
-    /// A ledger in memory, for tests and one-shot commands.
+    /// A ledger in memory, for tests.
     package static func inMemory() throws -> Ledger {
         try Ledger(database: DatabaseQueue())
     }
@@ -51,14 +47,36 @@ package struct Ledger: Sendable {
         }
     }
 
-    /// Starts a job for this source content: a new record, or the unfinished one an earlier run
-    /// left (its attempt count goes on).
-    package func beginJob(sourcePath: String, contentHash: String, kind: String, parameters: String?, now: Date) async throws -> JobRecord {
+    /// Records that this source content waits for a worker: a new job, or the unfinished one an
+    /// earlier run left. A finished job is returned as it is.
+    package func enqueue(sourcePath: String, inbox: String, contentHash: String, kind: String, now: Date) async throws -> JobRecord {
         try await database.write { db in
-            var record = try JobRecord
-                .filter(Column("sourcePath") == sourcePath && Column("contentHash") == contentHash)
-                .fetchOne(db)
-                ?? JobRecord(sourcePath: sourcePath, contentHash: contentHash, kind: kind, state: .queued, now: now)
+            if var record = try Self.job(db, sourcePath, contentHash) {
+                guard !record.state.isFinished, record.state != .queued else { return record }
+                record.state = .queued
+                record.updatedAt = now
+                try record.update(db)
+                return record
+            }
+            let record = JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .queued, now: now)
+            try record.insert(db)
+            return record
+        }
+    }
+
+    /// Starts an attempt at this source content: the queued job (or a new one) becomes running,
+    /// and its attempt count goes up.
+    package func beginJob(
+        sourcePath: String,
+        inbox: String = "",
+        contentHash: String,
+        kind: String,
+        parameters: String?,
+        now: Date
+    ) async throws -> JobRecord {
+        try await database.write { db in
+            var record = try Self.job(db, sourcePath, contentHash)
+                ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .queued, now: now)
             record.state = .running
             record.parameters = parameters
             record.attempts += 1
@@ -68,7 +86,30 @@ package struct Ledger: Sendable {
         }
     }
 
-    /// Records a job that failed before any request (an invalid source), or a failed attempt.
+    /// Puts a job back in the queue (the queue is paused, or the daemon is stopping).
+    package func requeue(_ record: JobRecord, now: Date) async throws {
+        try await setState(of: record, to: .queued, now: now)
+    }
+
+    /// Marks a job whose source went away before it ran.
+    package func cancel(_ record: JobRecord, now: Date) async throws {
+        try await setState(of: record, to: .cancelled, now: now)
+    }
+
+    /// Puts back in the queue every job a crash left running, counting it on each.
+    ///
+    /// - Returns: How many there were.
+    package func requeueInterrupted(now: Date) async throws -> Int {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE job SET state = 'queued', requeues = requeues + 1, updatedAt = ? WHERE state = 'running'",
+                arguments: [now]
+            )
+            return db.changesCount
+        }
+    }
+
+    /// Records a job that failed for good.
     package func recordFailure(_ record: JobRecord, error: ImageInboxError, now: Date) async throws {
         var record = record
         record.state = .failed
@@ -79,35 +120,75 @@ package struct Ledger: Sendable {
     }
 
     /// Records a job's results and cost.
-    package func recordSuccess(_ record: JobRecord, outputs: [String], usage: APIUsage, now: Date) async throws {
+    ///
+    /// - Parameter estimatedUSD: The cost estimated from tokens, when the provider reported none.
+    package func recordSuccess(_ record: JobRecord, outputs: [String], usage: APIUsage, estimatedUSD: Double? = nil, now: Date) async throws {
         var record = record
         record.state = .done
         record.errorCode = nil
         record.lastError = nil
         record.outputs = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
-        record.usdSpent = usage.usdSpent
+        record.usdSpent = usage.usdSpent ?? estimatedUSD
+        record.costIsEstimate = usage.usdSpent == nil && estimatedUSD != nil
         record.inputTokens = usage.inputTokens
         record.outputTokens = usage.outputTokens
         record.updatedAt = now
         try await database.write { [record] db in try record.save(db) }
     }
 
-    /// Every job, newest first (for status and tests).
+    /// Dollars spent by jobs finished since `date`.
+    package func cost(since date: Date) async throws -> Double {
+        try await database.read { db in
+            try Double.fetchOne(db, sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done' AND updatedAt >= ?", arguments: [date]) ?? 0
+        }
+    }
+
+    /// Every job, newest first.
     package func allJobs() async throws -> [JobRecord] {
         try await database.read { db in
-            try JobRecord.order(Column("createdAt").desc).fetchAll(db)
+            try JobRecord.order(Column("updatedAt").desc).fetchAll(db)
         }
     }
 
     /// How many jobs are in each state.
     package func countsByState() async throws -> [JobState: Int] {
         try await database.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state")
             var counts: [JobState: Int] = [:]
-            for row in rows {
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM job GROUP BY state") {
                 if let state = JobState(rawValue: row["state"]) { counts[state] = row["n"] }
             }
             return counts
         }
+    }
+
+    /// Sets (or with nil, clears) one of the daemon's published facts, such as why it is paused.
+    package func setDaemonState(_ key: String, _ value: String?, now: Date) async throws {
+        try await database.write { db in
+            if let value {
+                try db.execute(
+                    sql: "INSERT INTO daemonState (key, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
+                    arguments: [key, value, now]
+                )
+            } else {
+                try db.execute(sql: "DELETE FROM daemonState WHERE key = ?", arguments: [key])
+            }
+        }
+    }
+
+    /// The daemon's published facts.
+    package func daemonState() async throws -> [String: String] {
+        try await database.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM daemonState").map { ($0["key"], $0["value"]) })
+        }
+    }
+
+    private func setState(of record: JobRecord, to state: JobState, now: Date) async throws {
+        try await database.write { db in
+            try db.execute(sql: "UPDATE job SET state = ?, updatedAt = ? WHERE id = ?", arguments: [state, now, record.id])
+        }
+    }
+
+    private static func job(_ db: Database, _ sourcePath: String, _ contentHash: String) throws -> JobRecord? {
+        try JobRecord.filter(Column("sourcePath") == sourcePath && Column("contentHash") == contentHash).fetchOne(db)
     }
 }

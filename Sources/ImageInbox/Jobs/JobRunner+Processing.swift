@@ -1,0 +1,213 @@
+import Foundation
+import Inotify
+import Logging
+import ServiceLifecycle
+
+extension JobRunner {
+    /// Runs one source through to its results, its error file, or back into the queue.
+    func process(_ source: SettledSource) async -> Outcome {
+        var logger = self.logger
+        logger[metadataKey: "file.path"] = "\(source.path)"
+        if let limit = configuration.maximumUSDPerDay, let spent = try? await ledger.cost(since: Calendar.current.startOfDay(for: now())), spent >= limit {
+            await pauseQueue(reason: String(format: "daily budget of $%.2f reached ($%.2f spent today)", limit, spent), for: durationUntilTomorrow())
+            return .paused
+        }
+        let bytes: [UInt8]
+        switch FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) {
+        case .success(let read): bytes = read
+        case .failure(let error) where error.code == ENOENT:
+            logger.info("Source was removed before its job ran, job cancelled")
+            await cancelQueuedJobs(of: source)
+            return .finished
+        case .failure(let error):
+            let message =
+                switch error.code {
+                case EFBIG: "The file is larger than a prompt file can be (\(PromptDocument.maximumFileSize / 1024) KB). Shorten it."
+                case ELOOP: "The file is a symbolic link; image-inbox never follows links. Copy the file into the folder instead."
+                case EINVAL: "This is not a regular file (a pipe or device?). Drop a plain text file instead."
+                default: "Can't read the file: \(FileSystem.describe(error.code)). Check its permissions."
+                }
+            let problem = ImageInboxError(code: .invalidSource, message: message)
+            await fail(source, hash: "unreadable:\(source.identity.modificationNanoseconds)", problem: problem, logger: logger)
+            return .finished
+        }
+        let hash = ContentHash.of(bytes)
+        do {
+            if try await ledger.finishedJob(sourcePath: source.path, contentHash: hash) != nil {
+                logger.debug("Source already finished with this content, nothing to do")
+                return .finished
+            }
+        } catch {
+            logger.error("Ledger lookup failed, the file waits for the next scan", metadata: ["error": "\(error)"])
+            return .finished
+        }
+
+        let request: GenerationRequest
+        do throws(ImageInboxError) {
+            let document = try PromptDocument(data: Data(bytes))
+            let folder = try FolderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
+            let parameters = try configuration.profile.resolve(
+                document.parameters.layered(over: folder).layered(over: configuration.defaults)
+            )
+            request = GenerationRequest(prompt: document.prompt, parameters: parameters)
+        } catch {
+            await fail(source, hash: hash, problem: error, logger: logger)
+            return .finished
+        }
+        return await generate(request, for: source, hash: hash, logger: logger)
+    }
+
+    private func generate(_ request: GenerationRequest, for source: SettledSource, hash: String, logger: Logger) async -> Outcome {
+        var logger = logger
+        let encodedParameters = (try? JSONEncoder().encode(request.parameters)).map { String(decoding: $0, as: UTF8.self) }
+        let job: JobRecord
+        do {
+            job = try await ledger.beginJob(
+                sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", parameters: encodedParameters, now: now()
+            )
+        } catch {
+            logger.error("Ledger write failed, the file waits for the next scan", metadata: ["error": "\(error)"])
+            return .finished
+        }
+        logger[metadataKey: "job.id"] = "\(job.id)"
+        logger[metadataKey: "job.model"] = "\(request.parameters.model)"
+        let stem = SourceName(path: source.path).stem
+
+        // A job that ran before may have written its results just before the daemon was killed.
+        if job.attempts > 1 {
+            let found = OutputRecovery.results(of: job.id, stem: stem, fileExtension: request.parameters.format.fileExtension)
+            if found.count >= request.parameters.count {
+                logger.notice("Results of an interrupted job found on disk, not requested again", metadata: ["job.outputs": "\(found.count)"])
+                try? await ledger.recordSuccess(job, outputs: found, usage: APIUsage(), now: now())
+                ErrorReport.removeStale(for: source.path)
+                return .finished
+            }
+        }
+
+        logger.info("Job started", metadata: ["job.count": "\(request.parameters.count)", "job.attempt": "\(job.attempts)"])
+        var images: [[UInt8]] = []
+        var usage = APIUsage()
+        var remaining = request.parameters.count
+        while remaining > 0 {
+            var part = request
+            part.imageCount = min(remaining, configuration.profile.maximumImagesPerRequest)
+            switch await send(part, logger: logger) {
+            case .success(let result):
+                images += result.images
+                usage = usage + result.usage
+                remaining -= part.imageCount
+            case .failure(let error) where error.pausesQueue:
+                try? await ledger.requeue(job, now: now())
+                await pauseQueue(reason: error.message, for: configuration.pauseProbeInterval)
+                return .paused
+            case .failure(let error) where error.code == .interrupted:
+                logger.notice("Daemon stopping, job left queued for the next start")
+                try? await ledger.requeue(job, now: now())
+                return .interrupted
+            case .failure(let error):
+                await fail(source, hash: hash, problem: error, job: job, logger: logger)
+                return .finished
+            }
+        }
+        return await store(images, usage: usage, request: request, source: source, job: job, logger: logger)
+    }
+
+    /// Sends one request, retrying what can pass; pausing errors come back at once.
+    private func send(_ request: GenerationRequest, logger: Logger) async -> Result<GenerationResult, ImageInboxError> {
+        var attempt = 1
+        while true {
+            do {
+                return .success(try await generator.generate(request))
+            } catch let error as ImageInboxError {
+                guard !error.pausesQueue, let delay = configuration.retry.delay(after: error, attempt: attempt, jitter: Double.random(in: 0..<1)) else {
+                    return .failure(error)
+                }
+                logger.warning(
+                    "Request failed, will retry",
+                    metadata: ["error.code": "\(error.code)", "error": "\(error.message)", "retry.in_s": "\(delay.components.seconds)", "retry.attempt": "\(attempt)"]
+                )
+                guard await sleepUnlessStopping(delay) else { return .failure(.interruptedByShutdown) }
+                attempt += 1
+            } catch is CancellationError {
+                return .failure(.interruptedByShutdown)
+            } catch {
+                return .failure(ImageInboxError(code: .invalidResponse, message: "The request failed: \(error).", cause: error))
+            }
+        }
+    }
+
+    /// Embeds the metadata and writes the results, retrying a write that can succeed later
+    /// (disk full, read-only folder) without asking the API again.
+    private func store(_ images: [[UInt8]], usage: APIUsage, request: GenerationRequest, source: SettledSource, job: JobRecord, logger: Logger) async -> Outcome {
+        let estimate = configuration.prices.estimate(usage, model: request.parameters.model)
+        let embedded: [[UInt8]]
+        do {
+            let metadata = metadata(for: request, source: source, job: job, usd: usage.usdSpent ?? estimate)
+            embedded = try images.map { image throws(ImageInboxError) in try metadata.embed(into: image) }
+        } catch {
+            await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
+            return .finished
+        }
+        let format = ImageFormat(sniffing: embedded[0]) ?? request.parameters.format
+        var attempt = 1
+        while true {
+            do {
+                let outputs = try ResultWriter.write(
+                    embedded, stem: SourceName(path: source.path).stem, fileExtension: format.fileExtension, numbered: embedded.count > 1
+                )
+                try? await ledger.recordSuccess(job, outputs: outputs, usage: usage, estimatedUSD: estimate, now: now())
+                ErrorReport.removeStale(for: source.path)
+                logger.info(
+                    "Job done",
+                    metadata: [
+                        "job.outputs": "\(outputs.map { SourceName(path: $0).fileName }.joined(separator: ", "))",
+                        "job.usd": "\((usage.usdSpent ?? estimate).map { String($0) } ?? "unknown")",
+                    ]
+                )
+                return .finished
+            } catch {
+                let folderGone = !FileSystem.exists(SourceName(path: source.path).directory)
+                guard !folderGone, attempt < configuration.retry.maximumAttempts else {
+                    await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
+                    return .finished
+                }
+                let delay = min(configuration.retry.baseDelay * Double(1 << (attempt - 1)), configuration.retry.maximumDelay)
+                logger.warning("Writing the result failed, will retry", metadata: ["error": "\(error.message)", "retry.in_s": "\(delay.components.seconds)"])
+                guard await sleepUnlessStopping(delay) else {
+                    await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
+                    return .finished
+                }
+                attempt += 1
+            }
+        }
+    }
+
+    /// Sleeps, unless the daemon starts stopping first.
+    ///
+    /// - Returns: false when woken by shutdown.
+    private func sleepUnlessStopping(_ duration: Duration) async -> Bool {
+        do {
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    private func cancelQueuedJobs(of source: SettledSource) async {
+        for job in (try? await ledger.allJobs()) ?? [] where job.sourcePath == source.path && job.state == .queued {
+            try? await ledger.cancel(job, now: now())
+        }
+    }
+
+    private func durationUntilTomorrow() -> Duration {
+        let calendar = Calendar.current
+        let tomorrow = calendar.startOfDay(for: calendar.date(byAdding: .day, value: 1, to: now()) ?? now())
+        return .seconds(max(60, tomorrow.timeIntervalSince(now())))
+    }
+}
+
+extension ImageInboxError {
+    /// A request given up because the daemon is stopping.
+    static let interruptedByShutdown = ImageInboxError(code: .interrupted, message: "The daemon is stopping.")
+}

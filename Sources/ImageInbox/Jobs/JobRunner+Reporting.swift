@@ -1,0 +1,45 @@
+import Foundation
+import Logging
+
+extension JobRunner {
+    /// The entries embedded in a job's results.
+    func metadata(for request: GenerationRequest, source: SettledSource, job: JobRecord, usd: Double?) -> ImageMetadata {
+        var entries: [(key: String, value: String)] = [
+            ("prompt", request.prompt),
+            ("model", request.parameters.model),
+            ("size", request.parameters.size ?? "default"),
+            ("quality", request.parameters.quality ?? "default"),
+            ("format", request.parameters.format.rawValue),
+            ("created", ISO8601DateFormatter().string(from: now())),
+            ("source", String(source.path.dropFirst(source.inbox.count + 1))),
+            ("job", job.id),
+            ("generator", "image-inbox \(ImageInboxVersion.current)"),
+        ]
+        if let usd { entries.append(("cost_usd", String(usd))) }
+        if configuration.placeholders { entries.append(("placeholder", "true: made offline by --dry-run, not by an images API")) }
+        return ImageMetadata(entries)
+    }
+
+    /// Records a job as failed for good and reports it in the folder.
+    func fail(_ source: SettledSource, hash: String, problem: ImageInboxError, job: JobRecord? = nil, logger: Logger) async {
+        var logger = logger
+        let record = job ?? JobRecord(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", state: .failed, now: now())
+        logger[metadataKey: "job.id"] = "\(record.id)"
+        do {
+            try await ledger.recordFailure(record, error: problem, now: now())
+        } catch {
+            logger.error("Ledger write failed", metadata: ["error": "\(error)"])
+        }
+        let message = configuration.apiKey?.redact(problem.message) ?? problem.message
+        let report = ErrorReport(sourcePath: source.path, error: problem, jobID: record.id, date: now())
+        do {
+            let written = try report.write(redacting: configuration.apiKey)
+            logger.warning(
+                written ? "Job failed, reported in the folder" : "Job failed; an error file of someone else's is in the way",
+                metadata: ["error.code": "\(problem.code)", "error": "\(message)"]
+            )
+        } catch {
+            logger.error("Job failed and the error file could not be written", metadata: ["error.code": "\(problem.code)", "error": "\(message)", "report.error": "\(error)"])
+        }
+    }
+}
