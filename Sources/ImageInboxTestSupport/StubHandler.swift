@@ -41,6 +41,19 @@ struct StubHandler: Sendable {
             return json(200, "{\"data\": [ {\"b64_json\": ")
         case .badBase64?:
             return json(200, "{\"created\": 1, \"data\": [{\"b64_json\": \"%%% not base64 %%%\"}]}")
+        case .missingURL?:
+            return json(200, "{\"created\": 1, \"data\": [{\"url\": \"http://\(request.head.authority ?? "127.0.0.1")/files/expired.png\"}]}")
+        case .dropConnection?:
+            var fields = HTTPFields()
+            fields[.contentType] = "application/json"
+            return Response(
+                status: .ok,
+                headers: fields,
+                body: ResponseBody(contentLength: 4096) { writer in
+                    try await writer.write(ByteBuffer(string: "{\"created\": 1, \"data\": [{\"b64_json\": \"iVBORw0KGgo"))
+                    throw CancellationError()
+                }
+            )
         case .delay?, nil:
             break
         }

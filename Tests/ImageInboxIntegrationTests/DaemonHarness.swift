@@ -34,6 +34,10 @@ struct DaemonHarness {
         responseFormat: String = "b64_json",
         settle: SettleStateMachine<ContinuousClock.Instant>.Configuration = .init(settleWindow: .milliseconds(200), quietWindow: .seconds(1)),
         concurrency: Int = 4,
+        requestTimeout: Duration = .seconds(30),
+        retry: RetryPolicy = RetryPolicy(baseDelay: .milliseconds(100), maximumDelay: .seconds(2)),
+        pauseProbeInterval: Duration = .seconds(1),
+        maximumUSDPerDay: Double? = nil,
         _ body: () async throws -> Void
     ) async throws {
         var logger = Logger(label: "image-inbox-test")
@@ -48,10 +52,17 @@ struct DaemonHarness {
         let key = APIKey(stub.apiKey)
         let profile = ProviderProfile.profile(for: provider)
         let runner = JobRunner(
-            configuration: .init(profile: profile, concurrency: concurrency, apiKey: key),
+            configuration: .init(
+                profile: profile,
+                concurrency: concurrency,
+                apiKey: key,
+                retry: retry,
+                pauseProbeInterval: pauseProbeInterval,
+                maximumUSDPerDay: maximumUSDPerDay
+            ),
             sources: watcher.settledSources,
             generator: ImagesAPIClient(
-                configuration: .init(profile: profile, baseURL: stub.baseURL, apiKey: key, requestTimeout: .seconds(30), responseFormat: responseFormat),
+                configuration: .init(profile: profile, baseURL: stub.baseURL, apiKey: key, requestTimeout: requestTimeout, responseFormat: responseFormat),
                 httpClient: client,
                 logger: logger
             ),

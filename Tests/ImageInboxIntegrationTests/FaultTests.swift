@@ -1,0 +1,111 @@
+import Foundation
+import ImageInbox
+import ImageInboxTestSupport
+import Testing
+
+/// Every way the API can misbehave ends as designed: eventual success, a clear error file, or a
+/// paused queue, with the number of requests it took.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct FaultTests {
+    static let rateLimit = StubFault.status(
+        429, body: #"{"message":"Too many requests","statusCode":429,"path":"/v1/images/generations"}"#, headers: ["Retry-After": "1"]
+    )
+
+    @Test(arguments: [
+        ("429 with Retry-After", [rateLimit]),
+        ("500", [StubFault.status(500, body: #"{"message":"Internal server error","statusCode":500}"#)]),
+        ("503 twice", [StubFault.status(503, body: "upstream unavailable"), .status(503, body: "upstream unavailable")]),
+        ("connection dropped mid-response", [.dropConnection]),
+        ("malformed JSON", [.malformedJSON]),
+        ("bad base64", [.badBase64]),
+    ])
+    func transientFaultsEndInSuccess(name: String, faults: [StubFault]) async throws {
+        try await DaemonHarness.run { harness in
+            for fault in faults { harness.stub.enqueue(fault) }
+            let started = ContinuousClock.now
+            try await harness.withDaemon {
+                try harness.drop("cat.prompt", "A cat")
+                #expect(await eventually { harness.names().contains("cat.png") }, "\(name)")
+            }
+            #expect(harness.stub.generationRequests.count == faults.count + 1, "\(name)")
+            #expect(!harness.names().contains("cat.error.txt"))
+            if name.hasPrefix("429") {
+                #expect(ContinuousClock.now - started >= .seconds(1), "Retry-After honoured")
+            }
+        }
+    }
+
+    @Test func aResponseSlowerThanTheTimeoutIsRetried() async throws {
+        try await DaemonHarness.run { harness in
+            harness.stub.enqueue(.delay(.seconds(3)))
+            try await harness.withDaemon(requestTimeout: .seconds(1)) {
+                try harness.drop("slow.prompt", "A sloth")
+                #expect(await eventually { harness.names().contains("slow.png") })
+            }
+            #expect(harness.stub.generationRequests.count == 2)
+        }
+    }
+
+    @Test func aURLThatIsGoneIsRetriedThenReported() async throws {
+        try await DaemonHarness.run { harness in
+            harness.stub.enqueue(.missingURL, .missingURL, .missingURL)
+            try await harness.withDaemon(responseFormat: "url") {
+                try harness.drop("gone.prompt", "A ghost")
+                #expect(await eventually { harness.names().contains("gone.error.txt") })
+            }
+            #expect(harness.stub.generationRequests.count == 3)
+            #expect(String(decoding: try harness.bytes("gone.error.txt"), as: UTF8.self).contains("HTTP 404"))
+        }
+    }
+
+    @Test func anAPIThatKeepsFailingIsReportedAfterTheLastTry() async throws {
+        try await DaemonHarness.run { harness in
+            for _ in 0..<6 { harness.stub.enqueue(.status(500, body: #"{"message":"Internal server error","statusCode":500}"#)) }
+            try await harness.withDaemon {
+                try harness.drop("doomed.prompt", "A storm")
+                #expect(await eventually { harness.names().contains("doomed.error.txt") })
+            }
+            #expect(harness.stub.generationRequests.count == 6)
+            let text = String(decoding: try harness.bytes("doomed.error.txt"), as: UTF8.self)
+            #expect(text.contains("failed on its side (HTTP 500)"))
+            #expect(text.contains("Save \"doomed.prompt\" again"))
+        }
+    }
+
+    @Test(arguments: [
+        ("401", StubFault.status(401, body: #"{"message":"Invalid API key","statusCode":401,"path":"/v1/images/generations"}"#)),
+        ("402", StubFault.status(402, body: #"{"message":"Not enough credits","statusCode":402,"path":"/v1/images/generations"}"#)),
+    ])
+    func aRefusedKeyOrNoCreditPausesTheQueueAndNoJobFails(name: String, fault: StubFault) async throws {
+        try await DaemonHarness.run { harness in
+            harness.stub.enqueue(fault, fault)
+            let started = ContinuousClock.now
+            try await harness.withDaemon(concurrency: 1, pauseProbeInterval: .seconds(1)) {
+                try harness.drop("a.prompt", "First")
+                #expect(await eventually { harness.stub.generationRequests.count == 1 })
+                try harness.drop("b.prompt", "Second")
+                // Paused: b waits, and a is probed again after the probe interval, fails again, waits again.
+                #expect(await eventually { harness.names().contains("a.png") && harness.names().contains("b.png") }, "\(name)")
+            }
+            #expect(ContinuousClock.now - started >= .seconds(2), "two probe intervals passed")
+            #expect(harness.stub.generationRequests.count == 4, "\(name): 2 refused + 2 done")
+            #expect(harness.names().filter { $0.hasSuffix(".error.txt") }.isEmpty, "no job failed for a refused key")
+        }
+    }
+
+    @Test func theDailyBudgetPausesNewJobs() async throws {
+        try await DaemonHarness.run { harness in
+            try await harness.withDaemon(concurrency: 1, maximumUSDPerDay: 0.01) {
+                try harness.drop("first.prompt", "Spends the budget")
+                #expect(await eventually { harness.names().contains("first.png") })
+                try harness.drop("second.prompt", "Waits for tomorrow")
+                try await Task.sleep(for: .seconds(2))
+            }
+            #expect(harness.stub.generationRequests.count == 1)
+            #expect(!harness.names().contains("second.png"))
+            #expect(!harness.names().contains("second.error.txt"))
+            let ledger = try Ledger.open(at: harness.stateDirectory + "/ledger.sqlite")
+            #expect(try await ledger.daemonState()["paused"]?.contains("daily budget") == true)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ImageInbox
+import Testing
+
+struct FairQueueTests {
+    typealias Queue = FairQueue<ContinuousClock.Instant>
+    let start = ContinuousClock.now
+    let identity = FileSystem.Identity(device: 1, inode: 1, size: 1, modificationNanoseconds: 1, isRegularFile: true, isDirectory: false)
+
+    func source(_ inbox: String, _ name: String) -> SettledSource {
+        SettledSource(inbox: inbox, path: inbox + "/" + name, identity: identity)
+    }
+
+    @Test func inboxesTakeTurns() {
+        var queue = Queue()
+        for index in 1...3 { queue.enqueue(source("/busy", "b\(index).prompt")) }
+        queue.enqueue(source("/quiet", "q1.prompt"))
+        let order = (0..<4).compactMap { _ in queue.take(now: start)?.path }
+        #expect(order == ["/busy/b1.prompt", "/quiet/q1.prompt", "/busy/b2.prompt", "/busy/b3.prompt"])
+    }
+
+    @Test func aFileChangedWhileItsJobRunsIsTakenAgainAfterward() {
+        var queue = Queue()
+        let first = source("/in", "cat.prompt")
+        queue.enqueue(first)
+        #expect(queue.take(now: start) == first)
+        queue.enqueue(first)
+        #expect(queue.take(now: start) == nil)
+        queue.finish(first, paused: false)
+        #expect(queue.take(now: start) == first)
+    }
+
+    @Test func aWaitingFileIsQueuedOnce() {
+        var queue = Queue()
+        queue.enqueue(source("/in", "a.prompt"))
+        queue.enqueue(source("/in", "a.prompt"))
+        #expect(queue.waitingCount == 1)
+    }
+
+    @Test func aPausedQueueLetsOneProbeThroughWhenThePauseRunsOut() {
+        var queue = Queue()
+        let a = source("/in", "a.prompt")
+        let b = source("/in", "b.prompt")
+        queue.enqueue(a)
+        queue.enqueue(b)
+        let first = queue.take(now: start)
+        queue.pause(reason: "key refused", until: start.advanced(by: .seconds(60)))
+        let resumedEarly = queue.finish(first!, paused: true)
+        #expect(!resumedEarly)
+        #expect(queue.take(now: start.advanced(by: .seconds(59))) == nil)
+        let probe = queue.take(now: start.advanced(by: .seconds(60)))
+        #expect(probe == a, "the paused job goes first")
+        #expect(queue.take(now: start.advanced(by: .seconds(61))) == nil, "one probe at a time")
+        let resumed = queue.finish(probe!, paused: false)
+        #expect(resumed)
+        #expect(queue.pause == nil)
+        #expect(queue.take(now: start.advanced(by: .seconds(61))) == b)
+    }
+
+    @Test func aFailedProbePausesAgain() {
+        var queue = Queue()
+        queue.enqueue(source("/in", "a.prompt"))
+        queue.pause(reason: "no credit", until: start)
+        let probe = queue.take(now: start)!
+        queue.pause(reason: "no credit", until: start.advanced(by: .seconds(300)))
+        let resumed = queue.finish(probe, paused: true)
+        #expect(!resumed)
+        #expect(queue.take(now: start.advanced(by: .seconds(10))) == nil)
+        #expect(queue.waitingCount == 1)
+    }
+}
