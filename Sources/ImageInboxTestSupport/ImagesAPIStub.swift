@@ -76,6 +76,12 @@ package final class ImagesAPIStub: Sendable {
         requests.filter { $0.path == "/v1/images/generations" }
     }
 
+    /// Makes every generation take a random time in `milliseconds` before it answers, as a real
+    /// API takes seconds to minutes.
+    package func setLatency(milliseconds: ClosedRange<Int>) {
+        store.withState { $0.latency = milliseconds }
+    }
+
     /// Scripts faults for the next requests, in order.
     package func enqueue(_ faults: StubFault...) {
         store.withState { $0.faults += faults }

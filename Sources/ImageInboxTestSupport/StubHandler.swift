@@ -22,10 +22,11 @@ struct StubHandler: Sendable {
             body: body,
             fields: (object ?? [:]).mapValues { "\($0)" }
         )
-        let fault = store.withState { state -> StubFault? in
+        let (fault, latency) = store.withState { state -> (StubFault?, Int) in
             state.requests.append(recorded)
-            return state.faults.isEmpty ? nil : state.faults.removeFirst()
+            return (state.faults.isEmpty ? nil : state.faults.removeFirst(), Int.random(in: state.latency))
         }
+        if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
         var pending = fault
         while case .delay(let duration)? = pending {
             try await Task.sleep(for: duration)

@@ -8,6 +8,7 @@ final class StubStore: Sendable {
         var files: [String: [UInt8]] = [:]
         var imageCache: [String: [UInt8]] = [:]
         var nextFile = 0
+        var latency: ClosedRange<Int> = 0...0
     }
 
     private let state = Mutex(State())

@@ -33,7 +33,7 @@ struct GenerateCommand: AsyncParsableCommand {
         let settings: DaemonConfiguration
         let request: GenerationRequest
         do {
-            settings = try await shared.load(requireInboxes: false)
+            settings = try await shared.load(purpose: .oneShot)
             var parameters = ImageParameters(size: size, quality: quality)
             let formatName = format ?? SourceName(path: output).fileExtension
             if let chosen = ImageFormat(name: formatName) {
@@ -44,7 +44,7 @@ struct GenerateCommand: AsyncParsableCommand {
             let resolved = try settings.profile.resolve(parameters.layered(over: settings.defaults))
             request = GenerationRequest(prompt: prompt, parameters: resolved)
         } catch let error as ImageInboxError {
-            throw ValidationError(error.message)
+            throw CommandError(error)
         }
         guard !FileManager.default.fileExists(atPath: output) else {
             throw ValidationError("'\(output)' already exists; choose another name.")

@@ -28,9 +28,9 @@ struct RunCommand: AsyncParsableCommand {
         if let concurrency { extra["concurrency"] = ConfigValue(.int(concurrency), isSecret: false) }
         let settings: DaemonConfiguration
         do {
-            settings = try await shared.load(extra: extra, requireInboxes: true)
+            settings = try await shared.load(extra: extra, purpose: .daemon)
         } catch let error as ImageInboxError {
-            throw ValidationError(error.message)
+            throw CommandError(error)
         }
 
         LoggingSystem.bootstrap { label in
@@ -72,7 +72,10 @@ struct RunCommand: AsyncParsableCommand {
                 defaults: settings.defaults,
                 concurrency: settings.concurrency,
                 apiKey: settings.apiKey,
-                placeholders: settings.dryRun
+                placeholders: settings.dryRun,
+                retry: settings.retry,
+                pauseProbeInterval: settings.pauseProbeInterval,
+                maximumUSDPerDay: settings.maximumUSDPerDay
             ),
             sources: watcher.settledSources,
             generator: generator,
@@ -87,13 +90,15 @@ struct RunCommand: AsyncParsableCommand {
             ]
         )
         // Shutdown runs in reverse order: the watcher stops intake first, then the runner drains.
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: runner), .init(service: watcher)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        // Jobs still in flight after the shutdown timeout are cancelled and stay queued.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [.init(service: runner), .init(service: watcher)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
+        groupConfiguration.maximumGracefulShutdownDuration = settings.shutdownTimeout
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
         do {
             try await withGracefulShutdownHandler {
                 try await group.run()

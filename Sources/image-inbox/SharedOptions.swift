@@ -31,7 +31,7 @@ struct SharedOptions: ParsableArguments {
     var dryRun = false
 
     /// Builds the configuration: flags over `IMAGE_INBOX_*` environment variables over the file.
-    func load(extra: [AbsoluteConfigKey: ConfigValue] = [:], requireInboxes: Bool) async throws -> DaemonConfiguration {
+    func load(extra: [AbsoluteConfigKey: ConfigValue] = [:], purpose: DaemonConfiguration.Purpose) async throws -> DaemonConfiguration {
         var values = extra
         func put(_ key: AbsoluteConfigKey, _ value: String?) {
             if let value { values[key] = ConfigValue(.string(value), isSecret: false) }
@@ -56,7 +56,7 @@ struct SharedOptions: ParsableArguments {
             reader: ConfigReader(providers: providers),
             credentialsDirectory: environment["CREDENTIALS_DIRECTORY"],
             defaultStateDirectory: Self.defaultStateDirectory(environment),
-            requireInboxes: requireInboxes
+            purpose: purpose
         )
     }
 

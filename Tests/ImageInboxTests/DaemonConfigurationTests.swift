@@ -29,6 +29,10 @@ struct DaemonConfigurationTests {
         #expect(settings.watch.ignoreRules.extraPatterns == ["*.bak"])
         #expect(settings.watch.settle.quietWindow == .seconds(5))
         #expect(settings.requestTimeout == .seconds(300))
+        #expect(settings.maximumUSDPerDay == 5)
+        #expect(settings.pauseProbeInterval == .seconds(300))
+        #expect(settings.shutdownTimeout == .seconds(60))
+        #expect(settings.retry.maximumAttempts == 6)
     }
 
     @Test func withoutAKeyOnlyADryRunStarts() async throws {
@@ -42,7 +46,8 @@ struct DaemonConfigurationTests {
 
     @Test(arguments: [
         ("provider", "stability"), ("base_url", "ftp://x"), ("watch.mode", "fanotify"), ("log_level", "loud"),
-        ("response_format", "xml"), ("defaults.size", "640x480"), ("defaults.format", "gif"),
+        ("response_format", "xml"), ("defaults.size", "640x480"), ("defaults.format", "gif"), ("max_usd_per_day", "-1"),
+        ("retry.max_attempts", "0"), ("pause_probe_seconds", "0"),
     ])
     func invalidSettingsAreRefusedByName(key: String, bad: String) async throws {
         let error = try await #require(throws: ImageInboxError.self) {

@@ -30,6 +30,24 @@ package struct DaemonConfiguration: Sendable {
     package var defaults: ImageParameters
     /// The log level.
     package var logLevel: Logger.Level
+    /// When failed requests are tried again.
+    package var retry: RetryPolicy
+    /// How long a paused queue waits before probing again.
+    package var pauseProbeInterval: Duration
+    /// The daily spending limit, if any.
+    package var maximumUSDPerDay: Double?
+    /// How long jobs in flight may take to finish once the daemon is asked to stop.
+    package var shutdownTimeout: Duration
+
+    /// What a command needs from the configuration.
+    package enum Purpose: Sendable {
+        /// `run`: inboxes and a key (or a dry run).
+        case daemon
+        /// `generate`: a key (or a dry run), no inboxes.
+        case oneShot
+        /// `status`: only where the ledger is.
+        case inspection
+    }
 
     /// The ledger's path.
     package var ledgerPath: String { stateDirectory + "/ledger.sqlite" }
@@ -40,13 +58,13 @@ package struct DaemonConfiguration: Sendable {
     ///   - reader: File, environment (`IMAGE_INBOX_*`) and flag values.
     ///   - credentialsDirectory: systemd's `$CREDENTIALS_DIRECTORY`, where `api-key` may be.
     ///   - defaultStateDirectory: Where the ledger goes when `state_dir` is not set.
-    ///   - requireInboxes: Whether at least one inbox must be configured (`run`) or not (`generate`).
+    ///   - purpose: What must be present: inboxes and a key for the daemon, less for other commands.
     /// - Throws: ``ImageInboxError`` `invalidConfiguration` saying which setting is wrong and how to fix it.
     package init(
         reader: ConfigReader,
         credentialsDirectory: String?,
         defaultStateDirectory: String,
-        requireInboxes: Bool = true
+        purpose: Purpose = .daemon
     ) throws(ImageInboxError) {
         func invalid(_ message: String) -> ImageInboxError {
             ImageInboxError(code: .invalidConfiguration, message: message)
@@ -69,10 +87,10 @@ package struct DaemonConfiguration: Sendable {
             let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
             return absolute.count > 1 && absolute.hasSuffix("/") ? String(absolute.dropLast()) : absolute
         }
-        if requireInboxes && inboxes.isEmpty {
+        if purpose == .daemon && inboxes.isEmpty {
             throw invalid("No inbox folder is configured. Pass --inbox DIR or list them under 'inboxes:' in the configuration file.")
         }
-        for inbox in inboxes {
+        for inbox in inboxes where purpose == .daemon {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: inbox, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw invalid("The inbox '\(inbox)' is not a folder. Create it or fix the path.")
@@ -88,7 +106,7 @@ package struct DaemonConfiguration: Sendable {
             apiKey = try Self.readKey(directory + "/api-key", invalid)
         }
         if apiKey?.value.isEmpty == true { apiKey = nil }
-        if apiKey == nil && !dryRun {
+        if apiKey == nil && !dryRun && purpose != .inspection {
             throw invalid(
                 "No API key. Put it in a file and pass --api-key-file FILE (or api_key_file in the configuration), "
                     + "set IMAGE_INBOX_API_KEY, or use --dry-run to make offline placeholders."
@@ -140,6 +158,18 @@ package struct DaemonConfiguration: Sendable {
             throw invalid("The configured defaults are not valid for \(provider.rawValue): \(error.message)")
         }
         self.defaults = defaults
+
+        let attempts = reader.int(forKey: "retry.max_attempts", default: 6)
+        guard (1...100).contains(attempts) else { throw invalid("retry.max_attempts must be between 1 and 100.") }
+        retry = RetryPolicy(
+            maximumAttempts: attempts,
+            baseDelay: try seconds("retry.base_delay_seconds", 2),
+            maximumDelay: try seconds("retry.max_delay_seconds", 300)
+        )
+        pauseProbeInterval = try seconds("pause_probe_seconds", 300)
+        shutdownTimeout = try seconds("shutdown_timeout_seconds", 60)
+        maximumUSDPerDay = reader.double(forKey: "max_usd_per_day")
+        if let limit = maximumUSDPerDay, limit <= 0 { throw invalid("max_usd_per_day must be a positive number of dollars.") }
 
         let levelName = reader.string(forKey: "log_level", default: "info")
         guard let level = Logger.Level(rawValue: levelName) else {

@@ -8,6 +8,8 @@ import GRDB
 /// it is a WAL database, so `image-inbox status` can read it while the daemon writes.
 package struct Ledger: Sendable {
     private let database: any DatabaseWriter
+    /// Reads go through this (the writer itself, or a read-only pool for `status`).
+    let reader: any DatabaseReader
 
     /// Opens (creating if needed) the ledger at `path` and brings its schema up to date.
     ///
@@ -34,7 +36,14 @@ package struct Ledger: Sendable {
 
     private init(database: any DatabaseWriter) throws {
         self.database = database
+        self.reader = database
         try Self.migrator.migrate(database)
+    }
+
+    /// A ledger that is only read; writes through it fail.
+    init(readingFrom pool: DatabasePool) {
+        self.database = pool
+        self.reader = pool
     }
 
     /// The finished (done or failed) job for this source content, if there is one.

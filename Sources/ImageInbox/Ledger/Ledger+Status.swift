@@ -1,0 +1,62 @@
+package import Foundation
+import GRDB
+
+extension Ledger {
+    /// Opens an existing ledger for reading only, while a daemon may be writing it.
+    ///
+    /// - Throws: ``ImageInboxError`` `ledgerFailed` when there is no ledger yet or it cannot be read.
+    package static func openForReading(at path: String) throws(ImageInboxError) -> Ledger {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ImageInboxError(code: .ledgerFailed, message: "There is no job ledger at '\(path)' yet: the daemon has not run with this state directory.")
+        }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(5)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            guard try pool.read({ try Ledger.migrator.hasCompletedMigrations($0) }) else {
+                throw ImageInboxError(
+                    code: .ledgerFailed,
+                    message: "The job ledger at '\(path)' was written by an older image-inbox; start the daemon once to bring it up to date."
+                )
+            }
+            return Ledger(readingFrom: pool)
+        } catch let error as ImageInboxError {
+            throw error
+        } catch {
+            throw ImageInboxError(code: .ledgerFailed, message: "Can't read the job ledger at '\(path)': \(error).", cause: error)
+        }
+    }
+
+    /// What `image-inbox status` shows: per inbox the jobs by state and the latest failures,
+    /// whether the queue is paused and why, and the cost today and in total.
+    package func status(now: Date, failuresPerInbox: Int = 10) async throws -> StatusReport {
+        let startOfDay = Calendar.current.startOfDay(for: now)
+        let daemon = try await daemonState()
+        return try await reader.read { db in
+            var inboxes: [String: StatusReport.Inbox] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT inbox, state, COUNT(*) AS n FROM job GROUP BY inbox, state") {
+                let path: String = row["inbox"]
+                var inbox = inboxes[path] ?? StatusReport.Inbox(path: path)
+                if let state = JobState(rawValue: row["state"]) { inbox.counts[state.rawValue] = row["n"] }
+                inboxes[path] = inbox
+            }
+            for path in inboxes.keys {
+                inboxes[path]?.failures = try JobRecord
+                    .filter(Column("inbox") == path && Column("state") == JobState.failed.rawValue)
+                    .order(Column("updatedAt").desc)
+                    .limit(failuresPerInbox)
+                    .fetchAll(db)
+                    .map { StatusReport.Failure(source: $0.sourcePath, job: $0.id, code: $0.errorCode ?? "", message: $0.lastError ?? "", at: $0.updatedAt) }
+            }
+            let today = try Double.fetchOne(db, sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done' AND updatedAt >= ?", arguments: [startOfDay]) ?? 0
+            let total = try Double.fetchOne(db, sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done'") ?? 0
+            return StatusReport(
+                paused: daemon["paused"],
+                costToday: today,
+                costTotal: total,
+                inboxes: inboxes.values.sorted { $0.path < $1.path }
+            )
+        }
+    }
+}

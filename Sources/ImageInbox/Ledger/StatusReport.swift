@@ -1,0 +1,64 @@
+package import Foundation
+
+/// The ledger as `image-inbox status` shows it, to people or (`--json`) to scripts.
+package struct StatusReport: Sendable, Codable, Equatable {
+    /// One failed job.
+    package struct Failure: Sendable, Codable, Equatable {
+        package var source: String
+        package var job: String
+        package var code: String
+        package var message: String
+        package var at: Date
+    }
+
+    /// One inbox's jobs.
+    package struct Inbox: Sendable, Codable, Equatable {
+        package var path: String
+        /// Jobs by state (`queued`, `running`, `done`, `failed`, `cancelled`).
+        package var counts: [String: Int] = [:]
+        /// The latest failures, newest first.
+        package var failures: [Failure] = []
+
+        package init(path: String) {
+            self.path = path
+        }
+    }
+
+    /// Why the queue is paused, if it is.
+    package var paused: String?
+    /// Dollars spent today (local time).
+    package var costToday: Double
+    /// Dollars spent in all.
+    package var costTotal: Double
+    /// Every inbox that has jobs.
+    package var inboxes: [Inbox]
+
+    /// The report as JSON (ISO 8601 dates, sorted keys).
+    package var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    /// The report as lines a person reads.
+    package var text: String {
+        var lines = [paused.map { "Paused: \($0)" } ?? "Running normally (not paused)."]
+        lines.append(String(format: "Cost: $%.2f today, $%.2f in total.", costToday, costTotal))
+        if inboxes.isEmpty { lines.append("No jobs yet.") }
+        let formatter = ISO8601DateFormatter()
+        for inbox in inboxes {
+            let counts = ["queued", "running", "done", "failed", "cancelled"].compactMap { state in
+                inbox.counts[state].map { "\($0) \(state)" }
+            }
+            lines.append("")
+            lines.append("\(inbox.path.isEmpty ? "(inbox unknown)" : inbox.path): \(counts.joined(separator: ", "))")
+            for failure in inbox.failures {
+                let name = failure.source.hasPrefix(inbox.path + "/") ? String(failure.source.dropFirst(inbox.path.count + 1)) : failure.source
+                lines.append("  failed \(name) [job \(failure.job), \(formatter.string(from: failure.at))]: \(failure.message)")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
