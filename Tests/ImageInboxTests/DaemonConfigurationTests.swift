@@ -45,15 +45,16 @@ struct DaemonConfigurationTests {
     }
 
     @Test(arguments: [
-        ("provider", "stability"), ("base_url", "ftp://x"), ("watch.mode", "fanotify"), ("log_level", "loud"),
-        ("response_format", "xml"), ("defaults.size", "640x480"), ("defaults.format", "gif"), ("max_usd_per_day", "-1"),
-        ("retry.max_attempts", "0"), ("pause_probe_seconds", "0"),
+        ("provider", ConfigContent.string("stability")), ("base_url", .string("ftp://x")), ("watch.mode", .string("fanotify")),
+        ("log_level", .string("loud")), ("response_format", .string("xml")), ("defaults.size", .string("640x480")),
+        ("defaults.format", .string("gif")), ("max_usd_per_day", .double(-1)), ("retry.max_attempts", .int(0)),
+        ("pause_probe_seconds", .double(0)), ("concurrency", .int(0)),
     ])
-    func invalidSettingsAreRefusedByName(key: String, bad: String) async throws {
+    func invalidSettingsAreRefusedByName(key: String, bad: ConfigContent) async throws {
         let error = try await #require(throws: ImageInboxError.self) {
             try await configuration([
                 "inboxes": ConfigValue(.stringArray([inbox]), isSecret: false), "dry_run": ConfigValue(.bool(true), isSecret: false),
-                AbsoluteConfigKey(ConfigKey(key)): value(bad),
+                AbsoluteConfigKey(ConfigKey(key)): ConfigValue(bad, isSecret: false),
             ])
         }
         #expect(error.code == .invalidConfiguration)
