@@ -48,7 +48,8 @@ struct DaemonConfigurationTests {
         ("provider", ConfigContent.string("stability")), ("base_url", .string("ftp://x")), ("watch.mode", .string("fanotify")),
         ("log_level", .string("loud")), ("response_format", .string("xml")), ("defaults.size", .string("640x480")),
         ("defaults.format", .string("gif")), ("max_usd_per_day", .double(-1)), ("retry.max_attempts", .int(0)),
-        ("pause_probe_seconds", .double(0)), ("concurrency", .int(0)),
+        ("pause_probe_seconds", .double(0)), ("concurrency", .int(0)), ("max_usd_per_day", .string("five")),
+        ("watch.quiet_seconds", .string("soon")), ("dry_run", .string("maybe")),
     ])
     func invalidSettingsAreRefusedByName(key: String, bad: ConfigContent) async throws {
         let error = try await #require(throws: ImageInboxError.self) {

@@ -69,6 +69,23 @@ package struct DaemonConfiguration: Sendable {
         func invalid(_ message: String) -> ImageInboxError {
             ImageInboxError(code: .invalidConfiguration, message: message)
         }
+        // The reader treats a value of the wrong type as absent; a typo must not silently become
+        // the default (a budget of "5 dollars" would be no budget at all).
+        func number(_ key: String) throws(ImageInboxError) -> Double? {
+            if let value = reader.double(forKey: ConfigKey(key)) { return value }
+            if let text = reader.string(forKey: ConfigKey(key)) { throw invalid("\(key) '\(text)' is not a number.") }
+            return nil
+        }
+        func wholeNumber(_ key: String) throws(ImageInboxError) -> Int? {
+            if let value = reader.int(forKey: ConfigKey(key)) { return value }
+            if let text = reader.string(forKey: ConfigKey(key)) { throw invalid("\(key) '\(text)' is not a whole number.") }
+            return nil
+        }
+        func flag(_ key: String) throws(ImageInboxError) -> Bool? {
+            if let value = reader.bool(forKey: ConfigKey(key)) { return value }
+            if let text = reader.string(forKey: ConfigKey(key)) { throw invalid("\(key) '\(text)' is not true or false.") }
+            return nil
+        }
         let providerName = reader.string(forKey: "provider", default: ProviderKind.aimlapi.rawValue)
         guard let provider = ProviderKind(rawValue: providerName.lowercased()) else {
             throw invalid("provider '\(providerName)' is not one of aimlapi, openai, compatible.")
@@ -97,7 +114,7 @@ package struct DaemonConfiguration: Sendable {
             }
         }
 
-        dryRun = reader.bool(forKey: "dry_run", default: false)
+        dryRun = try flag("dry_run") ?? false
         if let file = reader.string(forKey: "api_key_file") {
             apiKey = try Self.readKey(file, invalid)
         } else if let key = reader.string(forKey: "api_key", isSecret: true) {
@@ -113,10 +130,10 @@ package struct DaemonConfiguration: Sendable {
             )
         }
 
-        concurrency = reader.int(forKey: "concurrency", default: 4)
+        concurrency = try wholeNumber("concurrency") ?? 4
         guard (1...64).contains(concurrency) else { throw invalid("concurrency \(concurrency) is not between 1 and 64.") }
         stateDirectory = reader.string(forKey: "state_dir", default: defaultStateDirectory)
-        let timeout = reader.double(forKey: "request_timeout", default: 300)
+        let timeout = try number("request_timeout") ?? 300
         guard timeout > 0 else { throw invalid("request_timeout must be a positive number of seconds.") }
         requestTimeout = .milliseconds(Int64(timeout * 1000))
         responseFormat = reader.string(forKey: "response_format", default: "b64_json")
@@ -125,7 +142,7 @@ package struct DaemonConfiguration: Sendable {
         let modeName = reader.string(forKey: "watch.mode", default: WatchMode.auto.rawValue)
         guard let mode = WatchMode(rawValue: modeName) else { throw invalid("watch.mode '\(modeName)' is not one of auto, inotify, poll.") }
         func seconds(_ key: String, _ fallback: Double) throws(ImageInboxError) -> Duration {
-            let value = reader.double(forKey: ConfigKey(key), default: fallback)
+            let value = try number(key) ?? fallback
             guard value > 0 else { throw invalid("\(key) must be a positive number of seconds.") }
             return .milliseconds(Int64(value * 1000))
         }
@@ -144,8 +161,8 @@ package struct DaemonConfiguration: Sendable {
             quality: reader.string(forKey: "defaults.quality"),
             background: reader.string(forKey: "defaults.background"),
             moderation: reader.string(forKey: "defaults.moderation"),
-            compression: reader.int(forKey: "defaults.compression"),
-            count: reader.int(forKey: "defaults.count")
+            compression: try wholeNumber("defaults.compression"),
+            count: try wholeNumber("defaults.count")
         )
         if let model = reader.string(forKey: "model") { defaults.model = model }
         if let name = reader.string(forKey: "defaults.format") {
@@ -159,7 +176,7 @@ package struct DaemonConfiguration: Sendable {
         }
         self.defaults = defaults
 
-        let attempts = reader.int(forKey: "retry.max_attempts", default: 6)
+        let attempts = try wholeNumber("retry.max_attempts") ?? 6
         guard (1...100).contains(attempts) else { throw invalid("retry.max_attempts must be between 1 and 100.") }
         retry = RetryPolicy(
             maximumAttempts: attempts,
@@ -168,7 +185,7 @@ package struct DaemonConfiguration: Sendable {
         )
         pauseProbeInterval = try seconds("pause_probe_seconds", 300)
         shutdownTimeout = try seconds("shutdown_timeout_seconds", 60)
-        maximumUSDPerDay = reader.double(forKey: "max_usd_per_day")
+        maximumUSDPerDay = try number("max_usd_per_day")
         if let limit = maximumUSDPerDay, limit <= 0 { throw invalid("max_usd_per_day must be a positive number of dollars.") }
 
         let levelName = reader.string(forKey: "log_level", default: "info")
