@@ -52,13 +52,15 @@ struct DaemonConfigurationTests {
         ("watch.quiet_seconds", .string("soon")), ("dry_run", .string("maybe")),
     ])
     func invalidSettingsAreRefusedByName(key: String, bad: ConfigContent) async throws {
+        var values: [AbsoluteConfigKey: ConfigValue] = [
+            "inboxes": ConfigValue(.stringArray([inbox]), isSecret: false), "dry_run": ConfigValue(.bool(true), isSecret: false),
+        ]
+        values[AbsoluteConfigKey(ConfigKey(key))] = ConfigValue(bad, isSecret: false)
         let error = try await #require(throws: ImageInboxError.self) {
-            try await configuration([
-                "inboxes": ConfigValue(.stringArray([inbox]), isSecret: false), "dry_run": ConfigValue(.bool(true), isSecret: false),
-                AbsoluteConfigKey(ConfigKey(key)): ConfigValue(bad, isSecret: false),
-            ])
+            try await configuration(values)
         }
         #expect(error.code == .invalidConfiguration)
+        #expect(error.message.contains(String(key.split(separator: ".").last!)), "\(error.message)")
     }
 
     @Test func aMissingInboxIsNamed() async throws {
