@@ -30,6 +30,9 @@ struct InvalidInputTests {
                 #expect(await eventually { harness.names().filter { $0.hasSuffix(".error.txt") }.count == Self.cases.count })
             }
             #expect(harness.stub.generationRequests.isEmpty)
+            let jobs = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
+            #expect(jobs.count == Self.cases.count)
+            #expect(jobs.allSatisfy { $0.state == .failed && $0.lastError != nil }, "\(jobs.map { ($0.sourcePath, $0.state) })")
             for bad in Self.cases {
                 let stem = String(bad.name.dropLast(".prompt".count))
                 let text = String(decoding: try harness.bytes(stem + ".error.txt"), as: UTF8.self)

@@ -12,12 +12,13 @@ extension JobRunner {
             await pauseQueue(reason: String(format: "daily budget of $%.2f reached ($%.2f spent today)", limit, spent), for: durationUntilTomorrow())
             return .paused
         }
+        // Read again rather than kept from intake: the file may have changed or gone while it waited.
         let bytes: [UInt8]
         switch FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) {
         case .success(let read): bytes = read
         case .failure(let error) where error.code == ENOENT:
             logger.info("Source was removed before its job ran, job cancelled")
-            await cancelQueuedJobs(of: source)
+            try? await ledger.cancelQueuedJobs(sourcePath: source.path, now: now())
             return .finished
         case .failure(let error):
             let message =
@@ -191,12 +192,6 @@ extension JobRunner {
             return true
         } catch {
             return false
-        }
-    }
-
-    private func cancelQueuedJobs(of source: SettledSource) async {
-        for job in (try? await ledger.allJobs()) ?? [] where job.sourcePath == source.path && job.state == .queued {
-            try? await ledger.cancel(job, now: now())
         }
     }
 

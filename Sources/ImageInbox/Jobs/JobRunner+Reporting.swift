@@ -23,13 +23,19 @@ extension JobRunner {
     /// Records a job as failed for good and reports it in the folder.
     func fail(_ source: SettledSource, hash: String, problem: ImageInboxError, job: JobRecord? = nil, logger: Logger) async {
         var logger = logger
-        let record = job ?? JobRecord(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", state: .failed, now: now())
-        logger[metadataKey: "job.id"] = "\(record.id)"
+        var record = job ?? JobRecord(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", state: .failed, now: now())
         do {
-            try await ledger.recordFailure(record, error: problem, now: now())
+            if let job {
+                try await ledger.recordFailure(job, error: problem, now: now())
+            } else {
+                record = try await ledger.recordFailure(
+                    sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", error: problem, now: now()
+                )
+            }
         } catch {
             logger.error("Ledger write failed", metadata: ["error": "\(error)"])
         }
+        logger[metadataKey: "job.id"] = "\(record.id)"
         let message = configuration.apiKey?.redact(problem.message) ?? problem.message
         let report = ErrorReport(sourcePath: source.path, error: problem, jobID: record.id, date: now())
         do {

@@ -100,9 +100,14 @@ package struct Ledger: Sendable {
         try await setState(of: record, to: .queued, now: now)
     }
 
-    /// Marks a job whose source went away before it ran.
-    package func cancel(_ record: JobRecord, now: Date) async throws {
-        try await setState(of: record, to: .cancelled, now: now)
+    /// Marks the queued jobs of a source that went away before they ran.
+    package func cancelQueuedJobs(sourcePath: String, now: Date) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'queued'",
+                arguments: [now, sourcePath]
+            )
+        }
     }
 
     /// Puts back in the queue every job a crash left running, counting it on each.
@@ -115,6 +120,23 @@ package struct Ledger: Sendable {
                 arguments: [now]
             )
             return db.changesCount
+        }
+    }
+
+    /// Records that this source content failed before any request (it is invalid or unreadable):
+    /// the job queued for it, or a new one, becomes failed.
+    ///
+    /// - Returns: The failed job, whose id the error file names.
+    package func recordFailure(sourcePath: String, inbox: String, contentHash: String, kind: String, error: ImageInboxError, now: Date) async throws -> JobRecord {
+        try await database.write { db in
+            var record = try Self.job(db, sourcePath, contentHash)
+                ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .failed, now: now)
+            record.state = .failed
+            record.errorCode = error.code.description
+            record.lastError = error.message
+            record.updatedAt = now
+            try record.save(db)
+            return record
         }
     }
 
