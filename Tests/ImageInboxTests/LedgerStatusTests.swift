@@ -1,0 +1,45 @@
+import Foundation
+import ImageInbox
+import Testing
+
+struct LedgerStatusTests {
+    @Test func statusGroupsJobsByInboxWithFailuresPauseAndCost() async throws {
+        let ledger = try Ledger.inMemory()
+        let now = Date()
+        let done = try await ledger.beginJob(sourcePath: "/team/a.prompt", inbox: "/team", contentHash: "1", kind: "generation", parameters: nil, now: now)
+        try await ledger.recordSuccess(done, outputs: ["/team/a.png"], usage: APIUsage(usdSpent: 0.25), now: now)
+        _ = try await ledger.enqueue(sourcePath: "/team/b.prompt", inbox: "/team", contentHash: "2", kind: "generation", now: now)
+        _ = try await ledger.recordFailure(
+            sourcePath: "/posters/c.prompt", inbox: "/posters", contentHash: "3", kind: "generation",
+            error: ImageInboxError(code: .invalidParameter, message: "size '12x12' is not available here."), now: now
+        )
+        try await ledger.setDaemonState("paused", "daily budget of $0.20 reached", now: now)
+
+        let report = try await ledger.status(now: now)
+        #expect(report.paused == "daily budget of $0.20 reached")
+        #expect(report.costToday == 0.25 && report.costTotal == 0.25)
+        #expect(report.inboxes.map(\.path) == ["/posters", "/team"])
+        #expect(report.inboxes[1].counts == ["done": 1, "queued": 1])
+        #expect(report.inboxes[0].failures.map(\.message) == ["size '12x12' is not available here."])
+        #expect(report.text.contains("Paused: daily budget"))
+        #expect(report.text.contains("/team: 1 queued, 1 done"))
+        #expect(report.text.contains("failed c.prompt"))
+        #expect(report.json.contains("\"cost_today\" : 0.25"))
+    }
+
+    @Test func statusReadsWhileTheDaemonHoldsTheLedgerOpen() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)/ledger.sqlite").path
+        let writer = try Ledger.open(at: path)
+        _ = try await writer.enqueue(sourcePath: "/in/a.prompt", inbox: "/in", contentHash: "h", kind: "generation", now: Date())
+        let reader = try Ledger.openForReading(at: path)
+        #expect(try await reader.status(now: Date()).inboxes.first?.counts["queued"] == 1)
+        _ = try await writer.enqueue(sourcePath: "/in/b.prompt", inbox: "/in", contentHash: "h", kind: "generation", now: Date())
+        #expect(try await reader.status(now: Date()).inboxes.first?.counts["queued"] == 2)
+    }
+
+    @Test func aMissingLedgerIsExplained() {
+        #expect(throws: ImageInboxError(code: .ledgerFailed, message: "")) {
+            try Ledger.openForReading(at: "/nonexistent/ledger.sqlite")
+        }
+    }
+}
