@@ -26,6 +26,10 @@ package final class ScriptedEventSource: FileEventSource {
         }
     }
 
+    package func unwatchTree(_ directory: String) {
+        watched.withLock { $0.removeAll { $0 == directory } }
+    }
+
     package func events() -> AsyncStream<InotifyEvent> { stream }
 
     /// Delivers an event to the watcher.

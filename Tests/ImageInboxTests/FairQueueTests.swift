@@ -29,6 +29,18 @@ struct FairQueueTests {
         #expect(queue.take(now: start) == first)
     }
 
+    @Test func noMoreThanTheLimitRun() {
+        var queue = Queue(limit: 2)
+        for index in 1...3 { queue.enqueue(source("/in", "\(index).prompt")) }
+        let first = queue.take(now: start)!
+        _ = queue.take(now: start)
+        #expect(queue.take(now: start) == nil)
+        queue.finish(first, paused: false)
+        #expect(queue.take(now: start)?.path == "/in/3.prompt")
+        queue.limit = 4
+        #expect(queue.runningCount == 2)
+    }
+
     @Test func aWaitingFileIsQueuedOnce() {
         var queue = Queue()
         queue.enqueue(source("/in", "a.prompt"))

@@ -21,8 +21,12 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
     private var again: [String: SettledSource] = [:]
     /// The current pause, if any.
     package private(set) var pause: Pause?
+    /// The most jobs running at once.
+    package var limit: Int
 
-    package init() {}
+    package init(limit: Int = .max) {
+        self.limit = limit
+    }
 
     /// How many sources wait.
     package var waitingCount: Int { queues.values.reduce(0) { $0 + $1.count } + again.count }
@@ -51,6 +55,7 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
 
     /// The next source to run, taking inboxes in turn; nil when none may run now.
     package mutating func take(now: Instant) -> SettledSource? {
+        guard inFlight.count < limit else { return nil }
         if let current = pause {
             guard current.probePath == nil, now >= current.until else { return nil }
         }

@@ -31,6 +31,11 @@ actor JobQueue {
         return resumed
     }
 
+    func setLimit(_ limit: Int) {
+        state.limit = limit
+        wake()
+    }
+
     func pause(reason: String, until: ContinuousClock.Instant) {
         state.pause(reason: reason, until: until)
     }

@@ -1,6 +1,7 @@
 package import Foundation
 package import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Turns settled `.prompt` files into images: reads and checks each one, asks the images API
 /// (never for content the ledger already finished), writes the results next to the source, and
@@ -66,10 +67,12 @@ package final class JobRunner: Service {
         case interrupted
     }
 
-    let configuration: Configuration
+    /// The most workers ever parked; how many may run at once is the queue's limit.
+    static let maximumConcurrency = 64
+
+    private let settings: Mutex<(configuration: Configuration, generator: any ImageGenerating)>
     let ledger: Ledger
     let logger: Logger
-    let generator: any ImageGenerating
     let now: @Sendable () -> Date
     let queue = JobQueue()
     private let sources: AsyncStream<SettledSource>
@@ -82,12 +85,25 @@ package final class JobRunner: Service {
         logger: Logger,
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
-        self.configuration = configuration
+        self.settings = Mutex((configuration, generator))
         self.sources = sources
-        self.generator = generator
         self.ledger = ledger
         self.logger = logger
         self.now = now
+    }
+
+    /// The current configuration (a reload may change it between jobs).
+    var configuration: Configuration { settings.withLock { $0.configuration } }
+
+    /// Where images come from (a reload may change the provider or key).
+    var generator: any ImageGenerating { settings.withLock { $0.generator } }
+
+    /// Applies a reloaded configuration: jobs already running finish with the old one, the next
+    /// ones use the new one, and a paused queue is given another chance at once.
+    package func reconfigure(_ configuration: Configuration, generator: some ImageGenerating) async {
+        settings.withLock { $0 = (configuration, generator) }
+        await queue.setLimit(configuration.concurrency)
+        await resume()
     }
 
     /// Jobs waiting and running, and the pause reason if the queue is paused (for `STATUS=`).
@@ -122,7 +138,9 @@ package final class JobRunner: Service {
                     await self.queue.tick()
                 }
             }
-            for _ in 0..<configuration.concurrency {
+            await queue.setLimit(configuration.concurrency)
+            // Parked workers cost nothing; the queue's limit decides how many run.
+            for _ in 0..<Self.maximumConcurrency {
                 group.addTask {
                     while let source = await self.queue.next() {
                         let outcome = await self.process(source)

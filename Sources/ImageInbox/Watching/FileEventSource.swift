@@ -8,6 +8,8 @@ package import Inotify
 package protocol FileEventSource: Sendable {
     /// Watches `directory` and everything below it.
     func watchTree(_ directory: String) -> [InotifyEvent]
+    /// Stops watching `directory` and everything below it.
+    func unwatchTree(_ directory: String)
     /// The events of every watched tree.
     func events() -> AsyncStream<InotifyEvent>
 }

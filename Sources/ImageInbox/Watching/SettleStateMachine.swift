@@ -54,7 +54,8 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
         var identity: FileSystem.Identity?
     }
 
-    private let configuration: Configuration
+    /// The windows; a reload may change them, and waits already running use the new ones.
+    package var configuration: Configuration
     private var pending: [String: Pending] = [:]
 
     package init(configuration: Configuration) {
