@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Configuration
+import Foundation
 import ImageInbox
 import Logging
 import ServiceLifecycle
@@ -22,64 +23,54 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Requests in flight at once (default 4).")
     var concurrency: Int?
 
-    func run() async throws {
-        var extra: [AbsoluteConfigKey: ConfigValue] = [:]
-        if !inboxes.isEmpty { extra["inboxes"] = ConfigValue(.stringArray(inboxes), isSecret: false) }
-        if let concurrency { extra["concurrency"] = ConfigValue(.int(concurrency), isSecret: false) }
-        let settings: DaemonConfiguration
-        do {
-            settings = try await shared.load(extra: extra, purpose: .daemon)
-        } catch let error as ImageInboxError {
-            throw CommandError(error)
-        }
+    @Option(name: .customLong("log-target"), help: "auto (the journal when systemd connected stderr to it), journal, or stderr.")
+    var logTarget: LogTarget = .auto
 
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = settings.logLevel
-            return handler
-        }
+    func run() async throws {
+        let settings = try await load()
+        LogTarget.bootstrap(logTarget, level: settings.logLevel)
         let logger = Logger(label: "image-inbox")
         let notifier = ServiceNotifier()
         let ledger = try Ledger.open(at: settings.ledgerPath)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
 
         let watcher = InboxWatcher(
             configuration: settings.watch,
             clock: ContinuousClock(),
             logger: logger,
-            onReady: {
-                let count = settings.inboxes.count
-                notifier.ready(status: "watching \(count) inbox\(count == 1 ? "" : "es")")
-            }
+            onReady: { notifier.ready(status: "watching \(settings.inboxes.count) inbox\(settings.inboxes.count == 1 ? "" : "es")") }
         )
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
-        let generator: any ImageGenerating =
-            settings.dryRun
-            ? PlaceholderGenerator()
-            : ImagesAPIClient(
-                configuration: .init(
-                    profile: settings.profile,
-                    baseURL: settings.baseURL,
-                    apiKey: settings.apiKey!,
-                    requestTimeout: settings.requestTimeout,
-                    responseFormat: settings.responseFormat
-                ),
-                httpClient: httpClient,
-                logger: logger
-            )
         let runner = JobRunner(
-            configuration: .init(
-                profile: settings.profile,
-                defaults: settings.defaults,
-                concurrency: settings.concurrency,
-                apiKey: settings.apiKey,
-                placeholders: settings.dryRun,
-                retry: settings.retry,
-                pauseProbeInterval: settings.pauseProbeInterval,
-                maximumUSDPerDay: settings.maximumUSDPerDay
-            ),
+            configuration: settings.runner,
             sources: watcher.settledSources,
-            generator: generator,
+            generator: settings.makeGenerator(httpClient: httpClient, logger: logger),
             ledger: ledger,
+            logger: logger
+        )
+        let current = CurrentConfiguration(settings)
+        // Trapped before READY=1, so that an early `systemctl reload` cannot kill the daemon.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let reloader = ConfigurationReloader(
+            signals: hangups,
+            load: { try await load() },
+            apply: { new in
+                if new.ledgerPath != current.value.ledgerPath {
+                    logger.warning("A new state_dir takes effect at the next start", metadata: ["ledger": "\(new.ledgerPath)"])
+                }
+                current.value = new
+                watcher.reconfigure(new.watch)
+                await runner.reconfigure(new.runner, generator: new.makeGenerator(httpClient: httpClient, logger: logger))
+            },
+            notifier: notifier,
+            logger: logger
+        )
+        let monitor = DaemonMonitor(
+            notifier: notifier,
+            runner: runner,
+            ledger: ledger,
+            isAlive: { watcher.isAlive(within: $0) },
+            inboxCount: { current.value.inboxes.count },
+            note: { reloader.lastRefusal },
             logger: logger
         )
         logger.info(
@@ -89,10 +80,10 @@ struct RunCommand: AsyncParsableCommand {
                 "dry_run": "\(settings.dryRun)", "ledger": "\(settings.ledgerPath)",
             ]
         )
-        // Shutdown runs in reverse order: the watcher stops intake first, then the runner drains.
-        // Jobs still in flight after the shutdown timeout are cancelled and stay queued.
+        // Shutdown runs in reverse order: the reloader and the watcher stop first, then the runner
+        // drains; jobs still in flight after the shutdown timeout are cancelled and stay queued.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: runner), .init(service: watcher)],
+            services: [.init(service: monitor), .init(service: runner), .init(service: watcher), .init(service: reloader)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )
@@ -111,4 +102,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         try await httpClient.shutdown()
     }
+
+    private func load() async throws -> DaemonConfiguration {
+        var extra: [AbsoluteConfigKey: ConfigValue] = [:]
+        if !inboxes.isEmpty { extra["inboxes"] = ConfigValue(.stringArray(inboxes), isSecret: false) }
+        if let concurrency { extra["concurrency"] = ConfigValue(.int(concurrency), isSecret: false) }
+        do {
+            return try await shared.load(extra: extra, purpose: .daemon)
+        } catch let error as ImageInboxError {
+            throw CommandError(error)
+        }
+    }
 }
+
+extension ServiceNotifier: ServiceManagerNotifier {}

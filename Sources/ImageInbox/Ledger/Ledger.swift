@@ -174,6 +174,13 @@ package struct Ledger: Sendable {
         }
     }
 
+    /// How many jobs failed since `date`.
+    package func failures(since date: Date) async throws -> Int {
+        try await reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state = 'failed' AND updatedAt >= ?", arguments: [date]) ?? 0
+        }
+    }
+
     /// Every job, newest first.
     package func allJobs() async throws -> [JobRecord] {
         try await database.read { db in

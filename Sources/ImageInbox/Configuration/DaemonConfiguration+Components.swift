@@ -1,0 +1,34 @@
+package import AsyncHTTPClient
+package import Logging
+
+extension DaemonConfiguration {
+    /// The job runner's part.
+    package var runner: JobRunner.Configuration {
+        JobRunner.Configuration(
+            profile: profile,
+            defaults: defaults,
+            concurrency: concurrency,
+            apiKey: apiKey,
+            placeholders: dryRun,
+            retry: retry,
+            pauseProbeInterval: pauseProbeInterval,
+            maximumUSDPerDay: maximumUSDPerDay
+        )
+    }
+
+    /// Where images come from: the offline placeholder renderer for a dry run, else the API.
+    package func makeGenerator(httpClient: HTTPClient, logger: Logger) -> any ImageGenerating {
+        guard !dryRun, let apiKey else { return PlaceholderGenerator() }
+        return ImagesAPIClient(
+            configuration: .init(
+                profile: profile,
+                baseURL: baseURL,
+                apiKey: apiKey,
+                requestTimeout: requestTimeout,
+                responseFormat: responseFormat
+            ),
+            httpClient: httpClient,
+            logger: logger
+        )
+    }
+}

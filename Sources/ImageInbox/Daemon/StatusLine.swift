@@ -1,0 +1,13 @@
+import Foundation
+
+/// The one line `systemctl status` shows: "watching 2 inboxes; 3 queued, 2 running, 1 failed
+/// today; $1.84 today", and why the queue is paused when it is.
+package enum StatusLine {
+    /// Builds the line.
+    package static func make(inboxes: Int, queued: Int, running: Int, failedToday: Int, usdToday: Double, paused: String?) -> String {
+        var line = "watching \(inboxes) inbox\(inboxes == 1 ? "" : "es"); \(queued) queued, \(running) running, \(failedToday) failed today; "
+            + String(format: "$%.2f today", usdToday)
+        if let paused { line += "; paused: \(paused)" }
+        return line
+    }
+}
