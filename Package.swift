@@ -95,6 +95,7 @@ let package = Package(
             dependencies: [
                 "ImageInbox",
                 "ImageInboxTestSupport",
+                "Systemd",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -21,6 +21,15 @@ struct InboxWatcherTests {
         source: ScriptedEventSource? = nil,
         _ body: () async throws -> Void
     ) async throws -> [String] {
+        try await watch(mode: mode, source: source) { _ in try await body() }
+    }
+
+    /// Runs a watcher while `body` runs (with the watcher at hand) and returns the paths it handed on.
+    func watch(
+        mode: WatchMode = .inotify,
+        source: ScriptedEventSource? = nil,
+        _ body: (InboxWatcher<ContinuousClock>) async throws -> Void
+    ) async throws -> [String] {
         var logger = Logger(label: "watcher-test")
         logger.logLevel = .critical
         let watcher = InboxWatcher(
@@ -46,7 +55,7 @@ struct InboxWatcherTests {
                 for await source in watcher.settledSources { handed.paths.withLock { $0.append(source.path) } }
             }
             try await Task.sleep(for: .milliseconds(300))
-            try await body()
+            try await body(watcher)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
@@ -115,6 +124,19 @@ struct InboxWatcherTests {
             try await Task.sleep(for: .seconds(1))
         }
         #expect(handed == [path])
+    }
+
+    @Test func aReloadAddsAndRemovesInboxesWhileRunning() async throws {
+        let second = inbox + "-second"
+        try FileManager.default.createDirectory(atPath: second, withIntermediateDirectories: true)
+        let handed = try await watch { (watcher: InboxWatcher<ContinuousClock>) in
+            watcher.reconfigure(.init(inboxes: [second], mode: .inotify, settle: .init(settleWindow: .milliseconds(200), quietWindow: .milliseconds(800))))
+            try await Task.sleep(for: .milliseconds(300))
+            try Data("new".utf8).write(to: URL(fileURLWithPath: second + "/new.prompt"))
+            try write("old.prompt", "no longer watched")
+            try await Task.sleep(for: .seconds(1.5))
+        }
+        #expect(handed == [second + "/new.prompt"])
     }
 
     @Test func realInotifySeesFilesInNewSubfolders() async throws {

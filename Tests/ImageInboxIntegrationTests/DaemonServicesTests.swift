@@ -1,0 +1,99 @@
+import Configuration
+import Foundation
+import ImageInbox
+import ImageInboxTestSupport
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct DaemonServicesTests {
+    var logger: Logger {
+        var logger = Logger(label: "services-test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    func configuration(inboxes: [String]) throws -> DaemonConfiguration {
+        try DaemonConfiguration(
+            reader: ConfigReader(provider: InMemoryProvider(values: [
+                "inboxes": ConfigValue(.stringArray(inboxes), isSecret: false), "dry_run": ConfigValue(.bool(true), isSecret: false),
+            ])),
+            credentialsDirectory: nil,
+            defaultStateDirectory: "/tmp/unused"
+        )
+    }
+
+    /// Runs `services` while `body` runs.
+    func running(_ services: [any Service], _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(services: services, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await body()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test func aReloadIsBracketedForSystemdAndAnInvalidOneIsRefused() async throws {
+        let (signals, hangup) = AsyncStream.makeStream(of: Void.self)
+        let valid = try configuration(inboxes: [FileManager.default.temporaryDirectory.path])
+        let loads = Mutex<[Result<DaemonConfiguration, ImageInboxError>]>([
+            .success(valid), .failure(ImageInboxError(code: .invalidConfiguration, message: "provider 'x' is not one of aimlapi, openai, compatible.")),
+        ])
+        let applied = Mutex<Int>(0)
+        let notifier = RecordingNotifier()
+        let reloader = ConfigurationReloader(
+            signals: signals,
+            load: { try loads.withLock { $0.removeFirst() }.get() },
+            apply: { _ in applied.withLock { $0 += 1 } },
+            notifier: notifier,
+            logger: logger
+        )
+        try await running([reloader]) {
+            hangup.yield()
+            #expect(await eventually { notifier.messages.count == 2 })
+            #expect(reloader.lastRefusal == nil)
+            hangup.yield()
+            #expect(await eventually { notifier.messages.count == 5 })
+        }
+        #expect(applied.withLock { $0 } == 1, "the refused configuration was not applied")
+        #expect(notifier.messages == [
+            "RELOADING=1", "READY=1",
+            "RELOADING=1", "READY=1", "STATUS=reload refused: provider 'x' is not one of aimlapi, openai, compatible.",
+        ])
+        #expect(reloader.lastRefusal?.contains("provider 'x'") == true)
+    }
+
+    @Test func theWatchdogIsPingedOnlyWhileTheWatcherLoopTurns() async throws {
+        let ledger = try Ledger.inMemory()
+        let (sources, _) = AsyncStream.makeStream(of: SettledSource.self)
+        let runner = JobRunner(configuration: .init(profile: .profile(for: .aimlapi)), sources: sources, generator: PlaceholderGenerator(), ledger: ledger, logger: logger)
+        let alive = Mutex(true)
+        let notifier = RecordingNotifier(watchdogInterval: .milliseconds(400))
+        let monitor = DaemonMonitor(
+            notifier: notifier, runner: runner, ledger: ledger,
+            isAlive: { _ in alive.withLock { $0 } }, inboxCount: { 2 }, logger: logger, statusInterval: .milliseconds(100)
+        )
+        var pingsWhileAlive = 0
+        var pingsWhileHung = 0
+        try await running([monitor]) {
+            try await Task.sleep(for: .milliseconds(1100))
+            pingsWhileAlive = notifier.messages.filter { $0 == "WATCHDOG=1" }.count
+            alive.withLock { $0 = false }
+            try await Task.sleep(for: .milliseconds(1000))
+            pingsWhileHung = notifier.messages.filter { $0 == "WATCHDOG=1" }.count - pingsWhileAlive
+        }
+        #expect(pingsWhileAlive >= 3, "pinged at half the interval")
+        #expect(pingsWhileHung <= 1, "at most one ping raced the hang")
+        #expect(notifier.messages.first == "STATUS=watching 2 inboxes; 0 queued, 0 running, 0 failed today; $0.00 today")
+    }
+
+    @Test func theStatusLineCountsTheQueueFailuresCostAndPause() {
+        #expect(
+            StatusLine.make(inboxes: 1, queued: 3, running: 2, failedToday: 1, usdToday: 1.844, paused: "The images API refused the API key")
+                == "watching 1 inbox; 3 queued, 2 running, 1 failed today; $1.84 today; paused: The images API refused the API key"
+        )
+    }
+}
