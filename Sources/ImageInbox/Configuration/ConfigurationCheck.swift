@@ -1,0 +1,86 @@
+import Foundation
+import Glibc
+
+/// What `image-inbox check` finds: each inbox's folder, permissions and watch mode, the key, the
+/// state directory and the inotify limits, as findings a person reads.
+package struct ConfigurationCheck: Sendable {
+    /// One thing checked.
+    package struct Finding: Sendable, Equatable {
+        /// Whether it stops the daemon from working.
+        package var isProblem: Bool
+        /// What was found, and the remedy when it is a problem.
+        package var text: String
+    }
+
+    /// Everything found, in order.
+    package private(set) var findings: [Finding] = []
+
+    /// Whether anything is a problem.
+    package var hasProblems: Bool { findings.contains(where: \.isProblem) }
+
+    /// Checks a configuration that loaded (and therefore validated).
+    ///
+    /// - Parameter inotifyLimitsDirectory: Where `max_user_watches` and `max_user_instances` are
+    ///   read (`/proc/sys/fs/inotify`).
+    package init(_ configuration: DaemonConfiguration, inotifyLimitsDirectory: String = "/proc/sys/fs/inotify") {
+        ok("configuration is valid: provider \(configuration.provider.rawValue) at \(configuration.baseURL)")
+        if configuration.dryRun {
+            ok("dry run: placeholders are made offline, no API key needed")
+        } else if configuration.apiKey != nil {
+            ok("API key present (\(configuration.apiKey!.value.count) characters)")
+        }
+        var inotifyInboxes = 0
+        for inbox in configuration.inboxes {
+            let (mode, reason) = configuration.watch.mode.effectiveMode(for: inbox)
+            if mode == .inotify { inotifyInboxes += 1 }
+            if access(inbox, R_OK | W_OK | X_OK) == 0 {
+                ok("inbox \(inbox): readable and writable; watched with \(mode.rawValue) (\(reason))")
+            } else {
+                problem("inbox \(inbox): \(String(cString: strerror(errno))); the daemon's user needs read and write permission there")
+            }
+        }
+        checkStateDirectory(configuration.stateDirectory)
+        if inotifyInboxes > 0, let text = try? String(contentsOfFile: inotifyLimitsDirectory + "/max_user_watches", encoding: .utf8),
+            let watches = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            let folders = configuration.inboxes.reduce(0) { $0 + Self.folderCount(below: $1, limit: watches + 1) }
+            if folders >= watches {
+                problem("inotify: \(folders) folders to watch but fs.inotify.max_user_watches is \(watches); raise it with 'sysctl fs.inotify.max_user_watches=524288' (those past the limit are polled)")
+            } else {
+                ok("inotify: \(folders) folders to watch, fs.inotify.max_user_watches is \(watches)")
+            }
+        }
+    }
+
+    private mutating func checkStateDirectory(_ directory: String) {
+        var existing = directory
+        while !FileManager.default.fileExists(atPath: existing), existing != "/" {
+            existing = SourceName(path: existing).directory
+        }
+        if access(existing, W_OK | X_OK) == 0 {
+            ok("state directory \(directory): writable (the job ledger lives there)")
+        } else {
+            problem("state directory \(directory): not writable; set state_dir or fix its permissions")
+        }
+    }
+
+    private mutating func ok(_ text: String) {
+        findings.append(Finding(isProblem: false, text: text))
+    }
+
+    private mutating func problem(_ text: String) {
+        findings.append(Finding(isProblem: true, text: text))
+    }
+
+    private static func folderCount(below root: String, limit: Int) -> Int {
+        var count = 0
+        var pending = [root]
+        while let folder = pending.popLast(), count < limit {
+            count += 1
+            for name in FileSystem.directoryEntries(folder) ?? [] where FileSystem.identity(of: folder + "/" + name)?.isDirectory == true {
+                pending.append(folder + "/" + name)
+            }
+        }
+        return count
+    }
+}
