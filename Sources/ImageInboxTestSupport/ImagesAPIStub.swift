@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 
 /// A loopback images API, as strict as the real one, for tests and benchmarks.
 ///
@@ -30,6 +31,7 @@ package final class ImagesAPIStub: Sendable {
         let handler = StubHandler(profile: profile, apiKey: apiKey, store: store)
         let router = Router()
         router.post("/v1/images/generations") { request, _ in try await handler.generation(request) }
+        router.get("/stub/requests") { _, _ in handler.summary() }
         router.get("/files/:name") { request, context in
             handler.file(named: context.parameters.get("name") ?? "", authorization: request.headers[.authorization])
         }
@@ -80,6 +82,11 @@ package final class ImagesAPIStub: Sendable {
     /// API takes seconds to minutes.
     package func setLatency(milliseconds: ClosedRange<Int>) {
         store.withState { $0.latency = milliseconds }
+    }
+
+    /// Returns when the process receives SIGTERM or SIGINT.
+    package func waitForShutdownSignal() async {
+        for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { return }
     }
 
     /// Scripts faults for the next requests, in order.

@@ -76,6 +76,19 @@ struct StubHandler: Sendable {
         }
     }
 
+    /// What the stub received, for tests in other processes: the count and prompts of the
+    /// generation requests and every `Authorization` header's key check.
+    func summary() -> Response {
+        let generations = store.withState { $0.requests }.filter { $0.path == "/v1/images/generations" }
+        let body: [String: Any] = [
+            "generations": generations.count,
+            "prompts": generations.map { $0.fields["prompt"] ?? "" },
+            "authorized": generations.allSatisfy { $0.authorization == "Bearer \(apiKey)" },
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return json(200, String(decoding: data, as: UTF8.self))
+    }
+
     func file(named name: String, authorization: String?) -> Response {
         let recorded = StubRequest(method: "GET", path: "/files/\(name)", authorization: authorization, contentType: nil, body: [], fields: [:])
         let stored = store.withState { state in
