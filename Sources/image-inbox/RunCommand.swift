@@ -38,6 +38,8 @@ struct RunCommand: AsyncParsableCommand {
             configuration: settings.watch,
             clock: ContinuousClock(),
             logger: logger,
+            // A large share takes a while to scan: each report buys another minute of TimeoutStartSec.
+            onStartupProgress: { notifier.extendTimeout(by: .seconds(60)) },
             onReady: { notifier.ready(status: "watching \(settings.inboxes.count) inbox\(settings.inboxes.count == 1 ? "" : "es")") }
         )
         let runner = JobRunner(

@@ -139,6 +139,25 @@ struct InboxWatcherTests {
         #expect(handed == [second + "/new.prompt"])
     }
 
+    @Test func aLongStartupScanReportsProgress() async throws {
+        for index in 0..<7 { try FileManager.default.createDirectory(atPath: inbox + "/f\(index)", withIntermediateDirectories: true) }
+        let reports = Mutex(0)
+        let watcher = InboxWatcher(
+            configuration: .init(inboxes: [inbox], mode: .poll, progressFolders: 2),
+            clock: ContinuousClock(),
+            logger: Logger(label: "progress-test"),
+            onStartupProgress: { reports.withLock { $0 += 1 } }
+        )
+        let group = ServiceGroup(services: [watcher], logger: Logger(label: "progress-test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(await eventually { watcher.isAlive(within: .seconds(1)) })
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(reports.withLock { $0 } == 4, "8 folders, a report every 2")
+    }
+
     @Test func realInotifySeesFilesInNewSubfolders() async throws {
         let handed = try await watch {
             try FileManager.default.createDirectory(atPath: inbox + "/team/a/b", withIntermediateDirectories: true)

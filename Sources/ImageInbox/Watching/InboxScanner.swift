@@ -18,11 +18,18 @@ package struct InboxScanner: Sendable {
 
     /// The trigger files at and below `directory`, with their identities.
     ///
-    /// - Parameter removingStaleTemporaryFiles: Also delete temp files a killed run left behind.
-    package func triggers(below directory: String, removingStaleTemporaryFiles: Bool = false) -> [(String, FileSystem.Identity)] {
+    /// - Parameters:
+    ///   - removingStaleTemporaryFiles: Also delete temp files a killed run left behind.
+    ///   - onFolder: Called for every folder entered (a long scan reports progress with it).
+    package func triggers(
+        below directory: String,
+        removingStaleTemporaryFiles: Bool = false,
+        onFolder: () -> Void = {}
+    ) -> [(String, FileSystem.Identity)] {
         var found: [(String, FileSystem.Identity)] = []
         var pending = [directory]
         while let folder = pending.popLast() {
+            onFolder()
             if removingStaleTemporaryFiles { ResultWriter.removeStaleTemporaryFiles(in: folder) }
             for name in FileSystem.directoryEntries(folder) ?? [] where !ignoreRules.ignores(name: name) {
                 let path = folder + "/" + name

@@ -27,6 +27,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         package var rescanInterval: Duration
         /// Names never looked at.
         package var ignoreRules: IgnoreRules
+        /// How many folders the startup scan walks between two progress reports.
+        package var progressFolders: Int
 
         package init(
             inboxes: [String],
@@ -34,7 +36,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             settle: SettleStateMachine<C.Instant>.Configuration = .init(),
             pollInterval: Duration = .seconds(5),
             rescanInterval: Duration = .seconds(300),
-            ignoreRules: IgnoreRules = IgnoreRules()
+            ignoreRules: IgnoreRules = IgnoreRules(),
+            progressFolders: Int = 500
         ) {
             self.inboxes = inboxes
             self.mode = mode
@@ -42,6 +45,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             self.pollInterval = pollInterval
             self.rescanInterval = rescanInterval
             self.ignoreRules = ignoreRules
+            self.progressFolders = progressFolders
         }
     }
 
@@ -60,6 +64,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     private let clock: C
     private let logger: Logger
     private let onReady: @Sendable () -> Void
+    private let onStartupProgress: @Sendable () -> Void
     private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
     private let lastTick: Mutex<C.Instant?> = Mutex(nil)
 
@@ -67,6 +72,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     ///   - eventSource: Makes the event source for inboxes watched with inotify (given the
     ///     ignore rules, so it does not descend into ignored folders); a real ``InotifyWatcher``
     ///     unless a test passes a fake.
+    ///   - onStartupProgress: Called while the startup scan walks a large tree (systemd's
+    ///     `EXTEND_TIMEOUT_USEC`).
     ///   - onReady: Called once every inbox is watched and scanned (systemd's `READY=1`).
     package init(
         configuration: Configuration,
@@ -75,6 +82,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         eventSource: @escaping @Sendable (IgnoreRules) throws -> any FileEventSource = { rules in
             try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) })
         },
+        onStartupProgress: @escaping @Sendable () -> Void = {},
         onReady: @escaping @Sendable () -> Void = {}
     ) {
         (settledSources, output) = AsyncStream.makeStream(of: SettledSource.self)
@@ -83,6 +91,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         self.clock = clock
         self.logger = logger
         self.makeEventSource = eventSource
+        self.onStartupProgress = onStartupProgress
         self.onReady = onReady
     }
 
@@ -101,7 +110,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     package func run() async throws {
         defer { output.finish() }
         var state = WatchState(configuration: initialConfiguration, logger: logger, makeEventSource: makeEventSource)
-        try state.watch(initialConfiguration.inboxes, now: clock.now, cleaning: true)
+        try state.watch(initialConfiguration.inboxes, now: clock.now, cleaning: true, progress: onStartupProgress)
         lastTick.withLock { $0 = clock.now }
         onReady()
 

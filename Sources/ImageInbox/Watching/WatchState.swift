@@ -27,7 +27,10 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     }
 
     /// Starts watching `inboxes` (inotify or polling, by file system) and scans them.
-    mutating func watch(_ inboxes: [String], now: C.Instant, cleaning: Bool) throws {
+    ///
+    /// - Parameter progress: Called every ``Configuration/progressFolders`` folders scanned, so
+    ///   that a long startup scan can ask systemd for more time.
+    mutating func watch(_ inboxes: [String], now: C.Instant, cleaning: Bool, progress: () -> Void = {}) throws {
         for inbox in inboxes {
             let (mode, reason) = configuration.mode.effectiveMode(for: inbox)
             if mode == .inotify {
@@ -42,7 +45,14 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             watchedInboxes.append(inbox)
             logger.info("Watching inbox", metadata: ["inbox": "\(inbox)", "watch.mode": "\(mode)", "watch.reason": "\(reason)"])
         }
-        for inbox in inboxes { observe(below: inbox, now: now, cleaning: cleaning) }
+        var folders = 0
+        let every = max(1, configuration.progressFolders)
+        for inbox in inboxes {
+            observe(below: inbox, now: now, cleaning: cleaning) {
+                folders += 1
+                if folders % every == 0 { progress() }
+            }
+        }
     }
 
     /// Applies a reloaded configuration.
@@ -125,8 +135,9 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         return settled
     }
 
-    private mutating func observe(below directory: String, now: C.Instant, cleaning: Bool = false) {
-        for (path, identity) in scanner.triggers(below: directory, removingStaleTemporaryFiles: cleaning) where handedOn[path] != identity {
+    private mutating func observe(below directory: String, now: C.Instant, cleaning: Bool = false, onFolder: () -> Void = {}) {
+        for (path, identity) in scanner.triggers(below: directory, removingStaleTemporaryFiles: cleaning, onFolder: onFolder)
+        where handedOn[path] != identity {
             machine.record(.scanned, path: path, identity: identity, now: now)
         }
     }
