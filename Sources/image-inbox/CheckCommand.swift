@@ -1,5 +1,4 @@
 import ArgumentParser
-import Configuration
 import ImageInbox
 
 /// `image-inbox check`: is everything in place for the daemon to run?
@@ -11,13 +10,12 @@ struct CheckCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
-    @Option(name: .customLong("inbox"), help: "An inbox folder (repeat for several).")
-    var inboxes: [String] = []
+    @OptionGroup var daemon: InboxOptions
 
     func run() async throws {
         let settings: DaemonConfiguration
         do {
-            settings = try await shared.load(extra: inboxes.isEmpty ? [:] : ["inboxes": .init(.stringArray(inboxes), isSecret: false)], purpose: .daemon)
+            settings = try await shared.load(extra: daemon.values, purpose: .daemon)
         } catch let error as ImageInboxError {
             print("problem: \(error.message)")
             throw ExitCode.failure

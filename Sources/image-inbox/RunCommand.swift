@@ -17,11 +17,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var shared: SharedOptions
 
-    @Option(name: .customLong("inbox"), help: "An inbox folder (repeat for several).")
-    var inboxes: [String] = []
-
-    @Option(name: .long, help: "Requests in flight at once (default 4).")
-    var concurrency: Int?
+    @OptionGroup var daemon: InboxOptions
 
     @Option(name: .customLong("log-target"), help: "auto (the journal when systemd connected stderr to it), journal, or stderr.")
     var logTarget: LogTarget = .auto
@@ -106,11 +102,8 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     private func load() async throws -> DaemonConfiguration {
-        var extra: [AbsoluteConfigKey: ConfigValue] = [:]
-        if !inboxes.isEmpty { extra["inboxes"] = ConfigValue(.stringArray(inboxes), isSecret: false) }
-        if let concurrency { extra["concurrency"] = ConfigValue(.int(concurrency), isSecret: false) }
         do {
-            return try await shared.load(extra: extra, purpose: .daemon)
+            return try await shared.load(extra: daemon.values, purpose: .daemon)
         } catch let error as ImageInboxError {
             throw CommandError(error)
         }
