@@ -25,12 +25,16 @@ package final class ImagesAPIStub: Sendable {
     package var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
     /// Starts a stub and returns once it listens.
-    package static func start(profile: StubProfile = .aimlapi, apiKey: String = "test-key-0123456789") async throws -> ImagesAPIStub {
+    ///
+    /// - Parameter keepsUploads: Whether edit uploads are kept for inspection; without, they are
+    ///   counted as they stream in and dropped (for benchmarks that send gigabytes).
+    package static func start(profile: StubProfile = .aimlapi, apiKey: String = "test-key-0123456789", keepsUploads: Bool = true) async throws -> ImagesAPIStub {
         let store = StubStore()
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let handler = StubHandler(profile: profile, apiKey: apiKey, store: store)
+        let handler = StubHandler(profile: profile, apiKey: apiKey, store: store, keepsUploads: keepsUploads)
         let router = Router()
         router.post("/v1/images/generations") { request, _ in try await handler.generation(request) }
+        router.post("/v1/images/edits") { request, _ in try await handler.edit(request) }
         router.get("/stub/requests") { _, _ in handler.summary() }
         router.get("/files/:name") { request, context in
             handler.file(named: context.parameters.get("name") ?? "", authorization: request.headers[.authorization])
@@ -71,6 +75,11 @@ package final class ImagesAPIStub: Sendable {
     /// Every request so far, in order.
     package var requests: [StubRequest] {
         store.withState { $0.requests }
+    }
+
+    /// The edit requests so far.
+    package var editRequests: [StubRequest] {
+        requests.filter { $0.path == "/v1/images/edits" }
     }
 
     /// The generation requests so far.

@@ -9,6 +9,7 @@ struct StubHandler: Sendable {
     let profile: StubProfile
     let apiKey: String
     let store: StubStore
+    var keepsUploads = true
 
     func generation(_ request: Request) async throws -> Response {
         var request = request
@@ -103,7 +104,7 @@ struct StubHandler: Sendable {
         return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    private func respond(_ valid: ValidGeneration, authority: String) -> Response {
+    func respond(_ valid: ValidGeneration, authority: String) -> Response {
         let key = "\(valid.width)x\(valid.height).\(valid.format.rawValue).\(valid.transparent)"
         let image = store.withState { state in
             if let cached = state.imageCache[key] { return cached }
@@ -138,13 +139,13 @@ struct StubHandler: Sendable {
         return json(200, String(decoding: data, as: UTF8.self))
     }
 
-    private func json(_ status: Int, _ text: String) -> Response {
+    func json(_ status: Int, _ text: String) -> Response {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    private func error(_ status: Int, _ message: String, code: String? = nil, param: String? = nil, path: String) -> Response {
+    func error(_ status: Int, _ message: String, code: String? = nil, param: String? = nil, path: String) -> Response {
         let body: [String: Any]
         if profile.isAIMLAPI {
             body = [

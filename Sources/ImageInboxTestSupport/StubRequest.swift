@@ -10,6 +10,11 @@ package struct StubRequest: Sendable {
     package var contentType: String?
     /// The raw body.
     package var body: [UInt8]
-    /// The body's JSON fields, when it was a JSON object (strings, numbers and booleans as text).
+    /// The body's JSON fields, when it was a JSON object (strings, numbers and booleans as text),
+    /// or a multipart body's text fields.
     package var fields: [String: String]
+    /// A multipart body's parts, in order (empty for JSON).
+    package var parts: [StubPart] = []
+    /// How many body bytes arrived (also when the stub did not keep them).
+    package var bodySize: Int = 0
 }

@@ -38,6 +38,7 @@ struct DaemonHarness {
         retry: RetryPolicy = RetryPolicy(baseDelay: .milliseconds(100), maximumDelay: .seconds(2)),
         pauseProbeInterval: Duration = .seconds(1),
         maximumUSDPerDay: Double? = nil,
+        orphanTimeout: Duration = .seconds(600),
         _ body: () async throws -> Void
     ) async throws {
         var logger = Logger(label: "image-inbox-test")
@@ -58,7 +59,8 @@ struct DaemonHarness {
                 apiKey: key,
                 retry: retry,
                 pauseProbeInterval: pauseProbeInterval,
-                maximumUSDPerDay: maximumUSDPerDay
+                maximumUSDPerDay: maximumUSDPerDay,
+                orphanTimeout: orphanTimeout
             ),
             sources: watcher.settledSources,
             generator: ImagesAPIClient(
@@ -96,6 +98,13 @@ struct DaemonHarness {
     /// The names in the inbox folder (or a folder below it).
     func names(in folder: String = "") -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: inbox + (folder.isEmpty ? "" : "/" + folder)).sorted()) ?? []
+    }
+
+    /// Writes bytes into the inbox.
+    func drop(_ name: String, bytes: [UInt8]) throws {
+        let url = URL(fileURLWithPath: inbox + "/" + name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url)
     }
 
     /// The bytes of a file in the inbox.

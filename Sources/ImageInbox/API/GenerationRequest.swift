@@ -14,6 +14,48 @@ package struct GenerationRequest: Sendable, Equatable {
     }
 }
 
+/// One request to `POST /images/edits`: an instruction, images (the first is the base) and an
+/// optional mask, all checked locally and streamed from disk.
+package struct EditRequest: Sendable, Equatable {
+    /// One image file to upload.
+    package struct Upload: Sendable, Equatable {
+        /// Where it is.
+        package var path: String
+        /// Its format, by magic bytes.
+        package var format: ImageFormat
+        /// Its size in bytes when it was checked.
+        package var size: Int64
+
+        package init(path: String, format: ImageFormat, size: Int64) {
+            self.path = path
+            self.format = format
+            self.size = size
+        }
+
+        /// The file name sent with it.
+        package var filename: String { SourceName(path: path).fileName }
+    }
+
+    /// The instruction.
+    package var prompt: String
+    /// The checked parameters.
+    package var parameters: ResolvedParameters
+    /// The images, base first.
+    package var images: [Upload]
+    /// The mask, if any.
+    package var mask: Upload?
+    /// How many images to make.
+    package var imageCount: Int
+
+    package init(prompt: String, parameters: ResolvedParameters, images: [Upload], mask: Upload? = nil, imageCount: Int = 1) {
+        self.prompt = prompt
+        self.parameters = parameters
+        self.images = images
+        self.mask = mask
+        self.imageCount = imageCount
+    }
+}
+
 /// What one images request returned.
 package struct GenerationResult: Sendable {
     /// The images, as the encoded file bytes.
@@ -66,4 +108,6 @@ package struct APIUsage: Sendable, Equatable, Codable {
 package protocol ImageGenerating: Sendable {
     /// Makes `request.imageCount` images.
     func generate(_ request: GenerationRequest) async throws -> GenerationResult
+    /// Edits images: makes `request.imageCount` images from the images, mask and instruction.
+    func edit(_ request: EditRequest) async throws -> GenerationResult
 }

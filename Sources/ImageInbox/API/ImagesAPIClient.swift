@@ -65,14 +65,52 @@ package struct ImagesAPIClient: ImageGenerating {
             output_compression: parameters.compression,
             response_format: configuration.profile.sendsResponseFormat ? configuration.responseFormat : nil
         )
-        var httpRequest = HTTPClientRequest(url: configuration.baseURL + "/images/generations")
-        httpRequest.method = .POST
+        var httpRequest = authorizedRequest(path: "/images/generations")
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
-        httpRequest.headers.add(name: "Accept", value: "application/json")
-        httpRequest.headers.add(name: "Authorization", value: "Bearer \(configuration.apiKey.value)")
-        httpRequest.headers.add(name: "User-Agent", value: "image-inbox/\(ImageInboxVersion.current)")
         httpRequest.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
+        return try await perform(httpRequest)
+    }
 
+    package func edit(_ request: EditRequest) async throws -> GenerationResult {
+        let parameters = request.parameters
+        var fields: [(String, String?)] = [
+            ("model", parameters.model),
+            ("prompt", request.prompt),
+            ("n", request.imageCount > 1 ? String(request.imageCount) : nil),
+            ("size", parameters.size),
+            ("quality", parameters.quality),
+            ("output_format", parameters.formatWasChosen ? parameters.format.rawValue : nil),
+            ("background", parameters.background),
+            ("output_compression", parameters.compression.map(String.init)),
+        ]
+        if configuration.profile.sendsResponseFormat { fields.append(("response_format", configuration.responseFormat)) }
+        var parts: [MultipartBody.Part] = fields.compactMap { name, value in value.map { .field(name: name, value: $0) } }
+        // One image goes as `image`, several as repeated `image[]`.
+        let imageField = request.images.count == 1 ? "image" : "image[]"
+        for image in request.images {
+            parts.append(.file(name: imageField, path: image.path, filename: image.filename, contentType: image.format.mimeType, size: image.size))
+        }
+        if let mask = request.mask {
+            parts.append(.file(name: "mask", path: mask.path, filename: mask.filename, contentType: mask.format.mimeType, size: mask.size))
+        }
+        let body = MultipartBody(parts: parts)
+        var httpRequest = authorizedRequest(path: "/images/edits")
+        httpRequest.headers.add(name: "Content-Type", value: body.contentType)
+        httpRequest.body = .stream(body.chunks(), length: .known(body.contentLength))
+        return try await perform(httpRequest)
+    }
+
+    private func authorizedRequest(path: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: configuration.baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(configuration.apiKey.value)")
+        request.headers.add(name: "User-Agent", value: "image-inbox/\(ImageInboxVersion.current)")
+        return request
+    }
+
+    /// Sends a request and turns its answer into images or a typed error.
+    private func perform(_ httpRequest: HTTPClientRequest) async throws -> GenerationResult {
         let timeout = configuration.requestTimeout.components
         let deadline = NIODeadline.now() + .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
         let (status, headers, bytes) = try await send(httpRequest, deadline: deadline)

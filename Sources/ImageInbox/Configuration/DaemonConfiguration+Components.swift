@@ -12,7 +12,8 @@ extension DaemonConfiguration {
             placeholders: dryRun,
             retry: retry,
             pauseProbeInterval: pauseProbeInterval,
-            maximumUSDPerDay: maximumUSDPerDay
+            maximumUSDPerDay: maximumUSDPerDay,
+            orphanTimeout: orphanTimeout
         )
     }
 

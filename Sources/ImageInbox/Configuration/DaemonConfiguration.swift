@@ -38,6 +38,8 @@ package struct DaemonConfiguration: Sendable {
     package var maximumUSDPerDay: Double?
     /// How long jobs in flight may take to finish once the daemon is asked to stop.
     package var shutdownTimeout: Duration
+    /// How long an edit bundle waits for a missing part.
+    package var orphanTimeout: Duration
 
     /// What a command needs from the configuration.
     package enum Purpose: Sendable {
@@ -185,6 +187,7 @@ package struct DaemonConfiguration: Sendable {
         )
         pauseProbeInterval = try seconds("pause_probe_seconds", 300)
         shutdownTimeout = try seconds("shutdown_timeout_seconds", 60)
+        orphanTimeout = try seconds("orphan_timeout_seconds", 600)
         maximumUSDPerDay = try number("max_usd_per_day")
         if let limit = maximumUSDPerDay, limit <= 0 { throw invalid("max_usd_per_day must be a positive number of dollars.") }
 

@@ -18,4 +18,8 @@ package struct PlaceholderGenerator: ImageGenerating {
         }
         return GenerationResult(images: images, usage: APIUsage(usdSpent: 0))
     }
+
+    package func edit(_ request: EditRequest) async throws -> GenerationResult {
+        try await generate(GenerationRequest(prompt: request.prompt, parameters: request.parameters, imageCount: request.imageCount))
+    }
 }

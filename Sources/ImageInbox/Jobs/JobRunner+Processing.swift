@@ -32,16 +32,11 @@ extension JobRunner {
             await fail(source, hash: "unreadable:\(source.identity.modificationNanoseconds)", problem: problem, logger: logger)
             return .finished
         }
-        let hash = ContentHash.of(bytes)
-        do {
-            if try await ledger.finishedJob(sourcePath: source.path, contentHash: hash) != nil {
-                logger.debug("Source already finished with this content, nothing to do")
-                return .finished
-            }
-        } catch {
-            logger.error("Ledger lookup failed, the file waits for the next scan", metadata: ["error": "\(error)"])
-            return .finished
+        if EditBundle.isInstruction(source.path) {
+            return await processEdit(source, instruction: bytes, logger: logger)
         }
+        let hash = ContentHash.of(bytes)
+        guard await !isFinished(source, hash: hash, logger: logger) else { return .finished }
 
         let request: GenerationRequest
         do throws(ImageInboxError) {
@@ -55,29 +50,44 @@ extension JobRunner {
             await fail(source, hash: hash, problem: error, logger: logger)
             return .finished
         }
-        return await generate(request, for: source, hash: hash, logger: logger)
+        return await run(.generation(request), for: source, hash: hash, logger: logger)
     }
 
-    private func generate(_ request: GenerationRequest, for source: SettledSource, hash: String, logger: Logger) async -> Outcome {
+    /// Whether the ledger already finished this content (a lookup failure counts as finished for now).
+    func isFinished(_ source: SettledSource, hash: String, logger: Logger) async -> Bool {
+        do {
+            if try await ledger.finishedJob(sourcePath: source.path, contentHash: hash) != nil {
+                logger.debug("Source already finished with this content, nothing to do")
+                return true
+            }
+            return false
+        } catch {
+            logger.error("Ledger lookup failed, the file waits for the next scan", metadata: ["error": "\(error)"])
+            return true
+        }
+    }
+
+    /// Runs a job: records it, asks the API (retrying what can pass), and stores the results.
+    func run(_ work: JobWork, for source: SettledSource, hash: String, logger: Logger) async -> Outcome {
         var logger = logger
-        let encodedParameters = (try? JSONEncoder().encode(request.parameters)).map { String(decoding: $0, as: UTF8.self) }
+        let encodedParameters = (try? JSONEncoder().encode(work.parameters)).map { String(decoding: $0, as: UTF8.self) }
         let job: JobRecord
         do {
             job = try await ledger.beginJob(
-                sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", parameters: encodedParameters, now: now()
+                sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: work.kind, parameters: encodedParameters, now: now()
             )
         } catch {
             logger.error("Ledger write failed, the file waits for the next scan", metadata: ["error": "\(error)"])
             return .finished
         }
         logger[metadataKey: "job.id"] = "\(job.id)"
-        logger[metadataKey: "job.model"] = "\(request.parameters.model)"
-        let stem = SourceName(path: source.path).stem
+        logger[metadataKey: "job.model"] = "\(work.parameters.model)"
+        let stem = work.resultStem(for: source)
 
         // A job that ran before may have written its results just before the daemon was killed.
         if job.attempts > 1 {
-            let found = OutputRecovery.results(of: job.id, stem: stem, fileExtension: request.parameters.format.fileExtension)
-            if found.count >= request.parameters.count {
+            let found = OutputRecovery.results(of: job.id, stem: stem, fileExtension: work.parameters.format.fileExtension)
+            if found.count >= work.parameters.count {
                 logger.notice("Results of an interrupted job found on disk, not requested again", metadata: ["job.outputs": "\(found.count)"])
                 try? await ledger.recordSuccess(job, outputs: found, usage: APIUsage(), now: now())
                 ErrorReport.removeStale(for: source.path)
@@ -85,18 +95,17 @@ extension JobRunner {
             }
         }
 
-        logger.info("Job started", metadata: ["job.count": "\(request.parameters.count)", "job.attempt": "\(job.attempts)"])
+        logger.info("Job started", metadata: ["job.count": "\(work.parameters.count)", "job.attempt": "\(job.attempts)"])
         var images: [[UInt8]] = []
         var usage = APIUsage()
-        var remaining = request.parameters.count
+        var remaining = work.parameters.count
         while remaining > 0 {
-            var part = request
-            part.imageCount = min(remaining, configuration.profile.maximumImagesPerRequest)
-            switch await send(part, logger: logger) {
+            let count = min(remaining, configuration.profile.maximumImagesPerRequest)
+            switch await send(work.asking(for: count), logger: logger) {
             case .success(let result):
                 images += result.images
                 usage = usage + result.usage
-                remaining -= part.imageCount
+                remaining -= count
             case .failure(let error) where error.pausesQueue:
                 try? await ledger.requeue(job, now: now())
                 await pauseQueue(reason: error.message, for: configuration.pauseProbeInterval)
@@ -110,15 +119,15 @@ extension JobRunner {
                 return .finished
             }
         }
-        return await store(images, usage: usage, request: request, source: source, job: job, logger: logger)
+        return await store(images, usage: usage, work: work, source: source, job: job, logger: logger)
     }
 
     /// Sends one request, retrying what can pass; pausing errors come back at once.
-    private func send(_ request: GenerationRequest, logger: Logger) async -> Result<GenerationResult, ImageInboxError> {
+    private func send(_ work: JobWork, logger: Logger) async -> Result<GenerationResult, ImageInboxError> {
         var attempt = 1
         while true {
             do {
-                return .success(try await generator.generate(request))
+                return .success(try await work.send(to: generator))
             } catch let error as ImageInboxError {
                 guard !error.pausesQueue, let delay = configuration.retry.delay(after: error, attempt: attempt, jitter: Double.random(in: 0..<1)) else {
                     return .failure(error)
@@ -139,22 +148,22 @@ extension JobRunner {
 
     /// Embeds the metadata and writes the results, retrying a write that can succeed later
     /// (disk full, read-only folder) without asking the API again.
-    private func store(_ images: [[UInt8]], usage: APIUsage, request: GenerationRequest, source: SettledSource, job: JobRecord, logger: Logger) async -> Outcome {
-        let estimate = configuration.prices.estimate(usage, model: request.parameters.model)
+    private func store(_ images: [[UInt8]], usage: APIUsage, work: JobWork, source: SettledSource, job: JobRecord, logger: Logger) async -> Outcome {
+        let estimate = configuration.prices.estimate(usage, model: work.parameters.model)
         let embedded: [[UInt8]]
         do {
-            let metadata = metadata(for: request, source: source, job: job, usd: usage.usdSpent ?? estimate)
+            let metadata = metadata(for: work, source: source, job: job, usd: usage.usdSpent ?? estimate)
             embedded = try images.map { image throws(ImageInboxError) in try metadata.embed(into: image) }
         } catch {
             await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
             return .finished
         }
-        let format = ImageFormat(sniffing: embedded[0]) ?? request.parameters.format
+        let format = ImageFormat(sniffing: embedded[0]) ?? work.parameters.format
         var attempt = 1
         while true {
             do {
                 let outputs = try ResultWriter.write(
-                    embedded, stem: SourceName(path: source.path).stem, fileExtension: format.fileExtension, numbered: embedded.count > 1
+                    embedded, stem: work.resultStem(for: source), fileExtension: format.fileExtension, numbered: embedded.count > 1
                 )
                 try? await ledger.recordSuccess(job, outputs: outputs, usage: usage, estimatedUSD: estimate, now: now())
                 ErrorReport.removeStale(for: source.path)

@@ -3,33 +3,37 @@ import Logging
 
 extension JobRunner {
     /// The entries embedded in a job's results.
-    func metadata(for request: GenerationRequest, source: SettledSource, job: JobRecord, usd: Double?) -> ImageMetadata {
+    func metadata(for work: JobWork, source: SettledSource, job: JobRecord, usd: Double?) -> ImageMetadata {
         var entries: [(key: String, value: String)] = [
-            ("prompt", request.prompt),
-            ("model", request.parameters.model),
-            ("size", request.parameters.size ?? "default"),
-            ("quality", request.parameters.quality ?? "default"),
-            ("format", request.parameters.format.rawValue),
+            ("prompt", work.prompt),
+            ("model", work.parameters.model),
+            ("size", work.parameters.size ?? "default"),
+            ("quality", work.parameters.quality ?? "default"),
+            ("format", work.parameters.format.rawValue),
             ("created", ISO8601DateFormatter().string(from: now())),
             ("source", String(source.path.dropFirst(source.inbox.count + 1))),
             ("job", job.id),
             ("generator", "image-inbox \(ImageInboxVersion.current)"),
         ]
+        if case .edit(_, let bundle) = work {
+            entries.append(("images", bundle.images.map { SourceName(path: $0).fileName }.joined(separator: ", ")))
+            if let mask = bundle.mask { entries.append(("mask", SourceName(path: mask).fileName)) }
+        }
         if let usd { entries.append(("cost_usd", String(usd))) }
         if configuration.placeholders { entries.append(("placeholder", "true: made offline by --dry-run, not by an images API")) }
         return ImageMetadata(entries)
     }
 
     /// Records a job as failed for good and reports it in the folder.
-    func fail(_ source: SettledSource, hash: String, problem: ImageInboxError, job: JobRecord? = nil, logger: Logger) async {
+    func fail(_ source: SettledSource, hash: String, problem: ImageInboxError, job: JobRecord? = nil, kind: String = "generation", logger: Logger) async {
         var logger = logger
-        var record = job ?? JobRecord(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", state: .failed, now: now())
+        var record = job ?? JobRecord(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: kind, state: .failed, now: now())
         do {
             if let job {
                 try await ledger.recordFailure(job, error: problem, now: now())
             } else {
                 record = try await ledger.recordFailure(
-                    sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", error: problem, now: now()
+                    sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: kind, error: problem, now: now()
                 )
             }
         } catch {

@@ -33,6 +33,8 @@ package final class JobRunner: Service {
         package var maximumUSDPerDay: Double?
         /// Prices for estimating a cost the provider does not report.
         package var prices: PriceTable
+        /// How long an edit bundle waits for a missing part before that is reported.
+        package var orphanTimeout: Duration
 
         package init(
             profile: ProviderProfile,
@@ -43,7 +45,8 @@ package final class JobRunner: Service {
             retry: RetryPolicy = RetryPolicy(),
             pauseProbeInterval: Duration = .seconds(300),
             maximumUSDPerDay: Double? = nil,
-            prices: PriceTable = .standard
+            prices: PriceTable = .standard,
+            orphanTimeout: Duration = .seconds(600)
         ) {
             self.profile = profile
             self.defaults = defaults
@@ -54,6 +57,7 @@ package final class JobRunner: Service {
             self.pauseProbeInterval = pauseProbeInterval
             self.maximumUSDPerDay = maximumUSDPerDay
             self.prices = prices
+            self.orphanTimeout = orphanTimeout
         }
     }
 
@@ -132,10 +136,14 @@ package final class JobRunner: Service {
                 await self.queue.close()
             }
             group.addTask {
-                // Wakes waiting workers when a pause runs out.
+                // Wakes waiting workers when a pause runs out, and re-checks edit bundles whose
+                // parts have been missing for the orphan timeout, so that the folder hears of it.
+                var ticks = 0
                 while await !self.queue.isClosed {
                     try? await Task.sleep(for: .milliseconds(250))
                     await self.queue.tick()
+                    ticks += 1
+                    if ticks % 8 == 0 { await self.revisitOrphans() }
                 }
             }
             await queue.setLimit(configuration.concurrency)
@@ -154,8 +162,24 @@ package final class JobRunner: Service {
         }
     }
 
+    private func revisitOrphans() async {
+        let cutoff = now().addingTimeInterval(-Double(configuration.orphanTimeout.components.seconds))
+        for job in (try? await ledger.waitingJobs(since: cutoff)) ?? [] {
+            guard let identity = FileSystem.identity(of: job.sourcePath) else {
+                try? await ledger.cancelWaitingJobs(sourcePath: job.sourcePath, now: now())
+                continue
+            }
+            await queue.enqueue(SettledSource(inbox: job.inbox, path: job.sourcePath, identity: identity))
+        }
+    }
+
     /// Records a settled source as queued (unless its content is finished) and queues it.
     private func accept(_ source: SettledSource) async {
+        // An edit's content is its instruction and every image: the job is recorded once all are read.
+        if EditBundle.isInstruction(source.path) {
+            await queue.enqueue(source)
+            return
+        }
         if case .success(let bytes) = FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) {
             let hash = ContentHash.of(bytes)
             do {

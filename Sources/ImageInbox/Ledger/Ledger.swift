@@ -95,6 +95,34 @@ package struct Ledger: Sendable {
         }
     }
 
+    /// Records that an edit bundle waits for parts; the first record's `createdAt` is when the
+    /// wait began.
+    package func recordWaiting(sourcePath: String, inbox: String, contentHash: String, now: Date) async throws -> JobRecord {
+        try await database.write { db in
+            if let record = try Self.job(db, sourcePath, contentHash) { return record }
+            let record = JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: "edit", state: .waiting, now: now)
+            try record.insert(db)
+            return record
+        }
+    }
+
+    /// Ends the waits of a bundle whose parts have all arrived.
+    package func cancelWaitingJobs(sourcePath: String, now: Date) async throws {
+        try await database.write { db in
+            try db.execute(
+                sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'waiting'",
+                arguments: [now, sourcePath]
+            )
+        }
+    }
+
+    /// The bundles waiting for parts since before `date`.
+    package func waitingJobs(since date: Date) async throws -> [JobRecord] {
+        try await reader.read { db in
+            try JobRecord.filter(Column("state") == JobState.waiting.rawValue && Column("createdAt") <= date).fetchAll(db)
+        }
+    }
+
     /// Puts a job back in the queue (the queue is paused, or the daemon is stopping).
     package func requeue(_ record: JobRecord, now: Date) async throws {
         try await setState(of: record, to: .queued, now: now)

@@ -25,9 +25,14 @@ package struct ErrorReport: Sendable {
         self.date = date
     }
 
-    /// Where the report goes: `cat.prompt` → `cat.error.txt`.
+    /// Where the report goes: `cat.prompt` → `cat.error.txt`, `cat.edit` → `cat.error.txt`, and
+    /// inside a folder bundle `cat.edit/instruction.txt` → `cat.edit/error.txt`.
     package static func path(for sourcePath: String) -> String {
-        SourceName(path: sourcePath).stem + ".error.txt"
+        let name = SourceName(path: sourcePath)
+        if EditBundle.isBundleFolder(name.directory) && EditBundle.instructionNames.contains(name.fileName.lowercased()) {
+            return name.directory + "/error.txt"
+        }
+        return name.stem + ".error.txt"
     }
 
     /// The report's text.

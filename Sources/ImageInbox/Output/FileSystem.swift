@@ -80,6 +80,26 @@ package enum FileSystem {
         return .success(bytes)
     }
 
+    /// Reads the first `count` bytes of a regular file and its size, refusing links, pipes and
+    /// devices (`ELOOP`, `EINVAL`) without blocking on them.
+    package static func readPrefix(_ path: String, count: Int) -> Result<(bytes: [UInt8], size: Int64), SyscallError> {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(SyscallError(errno)) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(SyscallError(errno)) }
+        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(SyscallError(EINVAL)) }
+        var bytes = [UInt8](repeating: 0, count: min(count, Int(info.st_size)))
+        var filled = 0
+        while filled < bytes.count {
+            let read = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if read < 0 && errno == EINTR { continue }
+            if read <= 0 { break }
+            filled += read
+        }
+        return .success((Array(bytes.prefix(filled)), Int64(info.st_size)))
+    }
+
     /// Writes `bytes` to a new file at `path` (which must not exist) and flushes it to disk.
     package static func writeNewFile(_ path: String, _ bytes: [UInt8], permissions: UInt32 = 0o664) -> Result<Void, SyscallError> {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(permissions))

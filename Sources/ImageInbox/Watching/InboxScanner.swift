@@ -10,13 +10,22 @@ package struct InboxScanner: Sendable {
         self.ignoreRules = ignoreRules
     }
 
-    /// Whether a file is a trigger: a `.prompt` (any case) that is not ignored.
+    /// Whether a file is a trigger: a `.prompt` (any case) or an edit bundle's instruction file,
+    /// not ignored.
     package func isTrigger(path: String) -> Bool {
         let name = SourceName(path: path)
-        return !ignoreRules.ignores(name: name.fileName) && name.fileExtension == "prompt"
+        guard !ignoreRules.ignores(name: name.fileName) else { return false }
+        return name.fileExtension == "prompt" || EditBundle.isInstruction(path)
     }
 
-    /// The trigger files at and below `directory`, with their identities.
+    /// Whether a file is watched to settle: a trigger, or an image of an edit bundle (images
+    /// alone never start anything, but a bundle waits for its images to settle).
+    package func isCandidate(path: String) -> Bool {
+        isTrigger(path: path)
+            || (!ignoreRules.ignores(name: SourceName(path: path).fileName) && EditBundle.instruction(forPart: path) != nil)
+    }
+
+    /// The trigger files and bundle images at and below `directory`, with their identities.
     ///
     /// - Parameters:
     ///   - removingStaleTemporaryFiles: Also delete temp files a killed run left behind.
@@ -36,7 +45,7 @@ package struct InboxScanner: Sendable {
                 guard let identity = FileSystem.identity(of: path) else { continue }
                 if identity.isDirectory {
                     pending.append(path)
-                } else if isTrigger(path: path) {
+                } else if isCandidate(path: path) {
                     found.append((path, identity))
                 }
             }

@@ -91,6 +91,11 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
         }
     }
 
+    /// Whether any path `matching` is still waiting to settle.
+    package func hasPending(matching: (String) -> Bool) -> Bool {
+        pending.keys.contains(where: matching)
+    }
+
     /// Stops tracking `path` (it was deleted or moved away).
     package mutating func forget(path: String) {
         pending[path] = nil

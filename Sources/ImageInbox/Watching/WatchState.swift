@@ -90,7 +90,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
                 }
                 return
             }
-            guard scanner.isTrigger(path: path) else { return }
+            guard scanner.isCandidate(path: path) else { return }
             if !mask.isDisjoint(with: [.delete, .movedFrom]) {
                 machine.forget(path: path)
                 handedOn[path] = nil
@@ -125,7 +125,13 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             case .settled(let identity) where handedOn[path] != identity:
                 handedOn[path] = identity
                 logger.debug("File settled", metadata: ["file.path": "\(path)", "file.size": "\(identity.size)"])
-                settled.append(SettledSource(inbox: inbox(of: path), path: path, identity: identity))
+                // A settled image hands on its bundle's instruction; a bundle goes only when none of its files is arriving.
+                let trigger = scanner.isTrigger(path: path) ? path : EditBundle.instruction(forPart: path)
+                guard let trigger, let triggerIdentity = trigger == path ? identity : FileSystem.identity(of: trigger),
+                    !machine.hasPending(matching: { Self.mayBelong($0, toBundleOf: trigger) }),
+                    !settled.contains(where: { $0.path == trigger })
+                else { continue }
+                settled.append(SettledSource(inbox: inbox(of: trigger), path: trigger, identity: triggerIdentity))
             case .vanished:
                 handedOn[path] = nil
             case .settled, .keepWaiting:
@@ -133,6 +139,17 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             }
         }
         return settled
+    }
+
+    /// Whether `path` may be a file of the bundle whose instruction is `trigger` (the trigger itself,
+    /// an image beside a sidecar, anything in a bundle folder).
+    private static func mayBelong(_ path: String, toBundleOf trigger: String) -> Bool {
+        let name = SourceName(path: trigger)
+        if name.fileExtension == "edit" {
+            return path == trigger || path.hasPrefix(name.stem + ".")
+        }
+        guard EditBundle.isBundleFolder(name.directory) else { return path == trigger }
+        return name.directory == SourceName(path: path).directory
     }
 
     private mutating func observe(below directory: String, now: C.Instant, cleaning: Bool = false, onFolder: () -> Void = {}) {

@@ -1,0 +1,105 @@
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOFileSystem
+
+extension JobRunner {
+    /// Runs an edit bundle whose instruction file settled: waits for missing parts (up to the
+    /// orphan timeout), checks every part locally, and sends it only if this exact content —
+    /// instruction and every image — was not finished before.
+    func processEdit(_ source: SettledSource, instruction: [UInt8], logger: Logger) async -> Outcome {
+        let instructionHash = ContentHash.of(instruction)
+        let isFolderForm = !SourceName(path: source.path).fileName.lowercased().hasSuffix(".edit")
+        let document: PromptDocument
+        let resolution: EditBundle.Resolution
+        do throws(ImageInboxError) {
+            document = try PromptDocument(data: Data(instruction), extraKeys: isFolderForm ? [] : ["images"])
+            let extra = try Self.extraImages(in: instruction, isFolderForm: isFolderForm)
+            resolution = try EditBundle.resolve(instruction: source.path, extraImages: extra, inbox: source.inbox)
+        } catch {
+            await fail(source, hash: instructionHash, problem: error, kind: "edit", logger: logger)
+            return .finished
+        }
+
+        let bundle: EditBundle
+        switch resolution {
+        case .waiting(let missing):
+            return await wait(for: missing, source: source, instructionHash: instructionHash, logger: logger)
+        case .ready(let ready):
+            bundle = ready
+            try? await ledger.cancelWaitingJobs(sourcePath: source.path, now: now())
+        }
+
+        let request: EditRequest
+        let hash: String
+        do throws(ImageInboxError) {
+            let (images, mask) = try EditBundleValidator().validate(bundle)
+            let folder = try FolderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
+            let parameters = try configuration.profile.resolve(document.parameters.layered(over: folder).layered(over: configuration.defaults))
+            request = EditRequest(prompt: document.prompt, parameters: parameters, images: images, mask: mask)
+            hash = try await Self.contentHash(instruction: instruction, parts: images + (mask.map { [$0] } ?? []))
+        } catch {
+            await fail(source, hash: instructionHash, problem: error, kind: "edit", logger: logger)
+            return .finished
+        }
+        guard await !isFinished(source, hash: hash, logger: logger) else { return .finished }
+        return await run(.edit(request, bundle: bundle), for: source, hash: hash, logger: logger)
+    }
+
+    /// Records that a bundle waits for parts; past the orphan timeout, reports what is missing.
+    private func wait(for missing: [String], source: SettledSource, instructionHash: String, logger: Logger) async -> Outcome {
+        let hash = "waiting:" + instructionHash
+        guard await !isFinished(source, hash: hash, logger: logger) else { return .finished }
+        guard let job = try? await ledger.recordWaiting(sourcePath: source.path, inbox: source.inbox, contentHash: hash, now: now()) else {
+            return .finished
+        }
+        let waited = now().timeIntervalSince(job.createdAt)
+        guard waited >= Double(configuration.orphanTimeout.components.seconds) else {
+            logger.info("Edit bundle waits for its parts", metadata: ["bundle.missing": "\(missing.joined(separator: ", "))", "job.id": "\(job.id)"])
+            return .finished
+        }
+        let problem = ImageInboxError(
+            code: .invalidSource,
+            message: "Still missing after \(Int(waited / 60)) minutes: \(missing.joined(separator: ", ")). Add "
+                + (missing.count == 1 ? "it" : "them") + " next to the instruction, then save the instruction again."
+        )
+        await fail(source, hash: hash, problem: problem, job: job, kind: "edit", logger: logger)
+        return .finished
+    }
+
+    /// The `images:` list of a sidecar's front matter.
+    private static func extraImages(in instruction: [UInt8], isFolderForm: Bool) throws(ImageInboxError) -> [String] {
+        let mapping = try PromptDocument.frontMatter(of: Data(instruction))
+        switch mapping["images"] {
+        case nil: return []
+        case _ where isFolderForm:
+            throw ImageInboxError(code: .invalidParameter, message: "images: is for sidecar .edit files; in a folder bundle, put the images in the folder.")
+        case let list as [String]: return list
+        case let single as String: return [single]
+        default:
+            throw ImageInboxError(code: .invalidParameter, message: "images: must be a list of file names, such as 'images: [crown.png, hat.jpg]'.")
+        }
+    }
+
+    /// The SHA-256 over the instruction and every part's name and bytes, read in chunks.
+    private static func contentHash(instruction: [UInt8], parts: [EditRequest.Upload]) async throws(ImageInboxError) -> String {
+        var hasher = SHA256()
+        hasher.update(data: instruction)
+        do {
+            for part in parts {
+                hasher.update(data: Array("\u{0}\(part.filename)\u{0}".utf8))
+                var options = OpenOptions.Read()
+                options.followSymbolicLinks = false
+                try await NIOFileSystem.FileSystem.shared.withFileHandle(forReadingAt: FilePath(part.path), options: options) { handle in
+                    for try await chunk in handle.readChunks(chunkLength: .mebibytes(1)) {
+                        chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                    }
+                }
+            }
+        } catch {
+            throw ImageInboxError(code: .invalidSource, message: "A part of the bundle could not be read: \(error).", cause: error)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,55 @@
+/// What a job asks the images API for: a generation from a prompt, or an edit of a bundle.
+enum JobWork: Sendable {
+    case generation(GenerationRequest)
+    case edit(EditRequest, bundle: EditBundle)
+
+    /// The ledger's `kind`.
+    var kind: String {
+        switch self {
+        case .generation: "generation"
+        case .edit: "edit"
+        }
+    }
+
+    var prompt: String {
+        switch self {
+        case .generation(let request): request.prompt
+        case .edit(let request, _): request.prompt
+        }
+    }
+
+    var parameters: ResolvedParameters {
+        switch self {
+        case .generation(let request): request.parameters
+        case .edit(let request, _): request.parameters
+        }
+    }
+
+    /// The same work for `count` images (a count larger than a provider takes is split).
+    func asking(for count: Int) -> JobWork {
+        switch self {
+        case .generation(var request):
+            request.imageCount = count
+            return .generation(request)
+        case .edit(var request, let bundle):
+            request.imageCount = count
+            return .edit(request, bundle: bundle)
+        }
+    }
+
+    /// Results are named after this stem: `/in/cat`, `/in/cat.edited`, `/in/cat.edit/result`.
+    func resultStem(for source: SettledSource) -> String {
+        switch self {
+        case .generation: SourceName(path: source.path).stem
+        case .edit(_, let bundle): bundle.resultStem
+        }
+    }
+
+    /// Sends it.
+    func send(to generator: any ImageGenerating) async throws -> GenerationResult {
+        switch self {
+        case .generation(let request): try await generator.generate(request)
+        case .edit(let request, _): try await generator.edit(request)
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+import ImageInbox
+import ImageInboxTestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Edit bundles end to end: the seeds' two examples, both bundle forms, late parts, orphans, and
+/// every refusal, over real inotify and the strict stub.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct EditTests {
+    let rex = PlaceholderImage.render(width: 1024, height: 1024, format: .png, seed: 1)
+    let crown = PlaceholderImage.render(width: 512, height: 512, format: .png, seed: 2)
+    let mask = PlaceholderImage.render(width: 1024, height: 1024, format: .png, seed: 3, transparent: true)
+
+    @Test func putTheCrownOnTheTRexSendsBothImagesAsImageArray() async throws {
+        try await DaemonHarness.run { harness in
+            try harness.drop("rex.png", bytes: rex)
+            try harness.drop("crown.png", bytes: crown)
+            try await harness.withDaemon {
+                try harness.drop("rex.edit", "---\nimages: [crown.png]\n---\nPut the crown on the T-rex's head")
+                #expect(await eventually { harness.names().contains("rex.edited.png") })
+            }
+            let request = try #require(harness.stub.editRequests.first)
+            #expect(harness.stub.editRequests.count == 1)
+            #expect(request.fields["prompt"] == "Put the crown on the T-rex's head")
+            #expect(request.fields["model"] == "openai/gpt-image-2")
+            let files = request.parts.filter { $0.filename != nil }
+            #expect(files.map(\.name) == ["image[]", "image[]"])
+            #expect(files.map(\.filename) == ["rex.png", "crown.png"])
+            #expect(files.map(\.contentType) == ["image/png", "image/png"])
+            #expect(files[0].bytes == rex)
+            #expect(files[1].bytes == crown)
+            let result = try harness.bytes("rex.edited.png")
+            #expect(ImageInfo(bytes: result)?.format == .png)
+            #expect(ImageMetadata(readingFrom: result)["images"] == "rex.png, crown.png")
+            #expect(ImageMetadata(readingFrom: result)["source"] == "rex.edit")
+        }
+    }
+
+    @Test func removeThisFromThePictureSendsTheImageAndTheMask() async throws {
+        try await DaemonHarness.run { harness in
+            let photo = PlaceholderImage.render(width: 1024, height: 1024, format: .jpeg, seed: 4)
+            try harness.drop("photo.JPG", bytes: photo)
+            try harness.drop("photo.mask.png", bytes: mask)
+            try await harness.withDaemon {
+                try harness.drop("photo.edit", "---\nsize: 1024x1536\n---\nRemove this from the picture")
+                #expect(await eventually { harness.names().contains("photo.edited.png") })
+            }
+            let request = try #require(harness.stub.editRequests.first)
+            let files = request.parts.filter { $0.filename != nil }
+            #expect(files.map(\.name) == ["image", "mask"])
+            #expect(files.map(\.filename) == ["photo.JPG", "photo.mask.png"])
+            #expect(files.map(\.contentType) == ["image/jpeg", "image/png"])
+            #expect(files[0].bytes == photo && files[1].bytes == mask)
+            #expect(request.fields["size"] == "1024x1536")
+            #expect(request.fields["response_format"] == "b64_json")
+            #expect(ImageInfo(bytes: try harness.bytes("photo.edited.png"))?.height == 1536)
+        }
+    }
+
+    @Test func aFolderBundleTakesItsImagesInNameOrderAndWritesResultsInside() async throws {
+        try await DaemonHarness.run { harness in
+            let second = PlaceholderImage.render(width: 300, height: 200, format: .webp, seed: 5)
+            try harness.drop("poster.edit/b-logo.webp", bytes: second)
+            try harness.drop("poster.edit/a-base.png", bytes: rex)
+            try harness.drop("poster.edit/mask.png", bytes: mask)
+            try await harness.withDaemon {
+                try harness.drop("poster.edit/instruction.txt", "---\ncount: 2\n---\nMake it a poster")
+                #expect(await eventually { harness.names(in: "poster.edit").contains("result-2.png") })
+                // A changed instruction is a new job, and the results already there are not parts of it.
+                try harness.drop("poster.edit/instruction.txt", "Make it a bigger poster")
+                // One result takes the first free name, as everywhere: result.png.
+                #expect(await eventually { harness.names(in: "poster.edit").contains("result.png") })
+            }
+            #expect(harness.stub.editRequests.count == 3, "2 single-image requests, then 1")
+            for request in harness.stub.editRequests {
+                #expect(request.parts.filter { $0.filename != nil }.map(\.filename) == ["a-base.png", "b-logo.webp", "mask.png"])
+                #expect(request.parts.first { $0.filename == "b-logo.webp" }?.contentType == "image/webp")
+            }
+            #expect(harness.names(in: "poster.edit").filter { $0.hasPrefix("result") } == ["result-1.png", "result-2.png", "result.png"])
+        }
+    }
+
+    @Test func aBundleWaitsForAnImageThatArrivesLater() async throws {
+        try await DaemonHarness.run { harness in
+            try await harness.withDaemon {
+                try harness.drop("late.edit", "Add a rainbow")
+                try await Task.sleep(for: .seconds(20))
+                #expect(harness.stub.editRequests.isEmpty)
+                #expect(!harness.names().contains("late.error.txt"))
+                try harness.drop("late.png", bytes: rex)
+                #expect(await eventually { harness.names().contains("late.edited.png") })
+            }
+            #expect(harness.stub.editRequests.count == 1)
+        }
+    }
+
+    @Test func anOrphanBundleIsReportedAfterTheTimeout() async throws {
+        try await DaemonHarness.run { harness in
+            try await harness.withDaemon(orphanTimeout: .seconds(2)) {
+                try harness.drop("lonely.edit", "Nothing to edit")
+                #expect(await eventually { harness.names().contains("lonely.error.txt") })
+            }
+            #expect(harness.stub.editRequests.isEmpty)
+            let text = String(decoding: try harness.bytes("lonely.error.txt"), as: UTF8.self)
+            #expect(text.contains("Still missing after"))
+            #expect(text.contains("lonely.png"))
+        }
+    }
+
+    @Test func anUnchangedBundleIsNeverSentTwiceAndAReplacedMaskIsANewJob() async throws {
+        try await DaemonHarness.run { harness in
+            try harness.drop("cat.png", bytes: rex)
+            try harness.drop("cat.mask.png", bytes: mask)
+            try await harness.withDaemon {
+                try harness.drop("cat.edit", "Give it a hat")
+                #expect(await eventually { harness.names().contains("cat.edited.png") })
+            }
+            try await harness.withDaemon {
+                try await Task.sleep(for: .seconds(2))
+                #expect(harness.stub.editRequests.count == 1, "a restart sends nothing")
+                try harness.drop("cat.mask.png", bytes: PlaceholderImage.render(width: 1024, height: 1024, format: .png, seed: 9, transparent: true))
+                #expect(await eventually { harness.names().contains("cat.edited-2.png") })
+            }
+            #expect(harness.stub.editRequests.count == 2)
+        }
+    }
+
+    @Test func everyRefusalIsReportedAndNothingIsSent() async throws {
+        try await DaemonHarness.run { harness in
+            let outside = harness.stateDirectory + "-outside.png"
+            try FileManager.default.createDirectory(atPath: SourceName(path: outside).directory, withIntermediateDirectories: true)
+            try Data(rex).write(to: URL(fileURLWithPath: outside))
+            // Each case: a base image (or folder), and what its error note must say.
+            try harness.drop("small-mask.png", bytes: rex)
+            try harness.drop("small-mask.mask.png", bytes: PlaceholderImage.render(width: 512, height: 512, format: .png, seed: 1, transparent: true))
+            try harness.drop("opaque-mask.png", bytes: rex)
+            try harness.drop("opaque-mask.mask.png", bytes: rex)
+            for index in 1...17 { try harness.drop("many.edit/\(String(format: "%02d", index)).png", bytes: crown) }
+            var big = rex
+            big += [UInt8](repeating: 0, count: 51_000_000 - rex.count)
+            try harness.drop("huge.png", bytes: big)
+            try harness.drop("fake.png", bytes: Array("this is a text file named .png".utf8))
+            try harness.drop("escape.png", bytes: rex)
+            try FileManager.default.createSymbolicLink(atPath: harness.inbox + "/linked.png", withDestinationPath: outside)
+            #expect(mkfifo(harness.inbox + "/pipe.png", 0o644) == 0)
+            let cases: [(String, String)] = [
+                ("small-mask", "is 512x512 but the image \"small-mask.png\" is 1024x1024"),
+                ("opaque-mask", "has no transparency"),
+                ("many.edit/error", "17 images; an edit takes at most 16"),
+                ("huge", "is 51 MB; the limit is 50 MB"),
+                ("fake", "is not a PNG, JPEG or WebP image"),
+                ("escape", "is outside the inbox"),
+                ("linked", "is a symbolic link"),
+                ("pipe", "is not a regular file"),
+            ]
+            try await harness.withDaemon {
+                for (name, _) in cases where !name.hasPrefix("many") {
+                    try harness.drop(name + ".edit", name == "escape" ? "---\nimages: [../\(SourceName(path: outside).fileName)]\n---\nUse the outside image" : "Edit it")
+                }
+                try harness.drop("many.edit/instruction.txt", "Use them all")
+                #expect(await eventually {
+                    cases.allSatisfy { name, _ in FileManager.default.fileExists(atPath: harness.inbox + "/" + name + (name.hasSuffix("/error") ? ".txt" : ".error.txt")) }
+                })
+            }
+            #expect(harness.stub.editRequests.isEmpty)
+            for (name, words) in cases {
+                let file = name + (name.hasSuffix("/error") ? ".txt" : ".error.txt")
+                let text = String(decoding: try harness.bytes(file), as: UTF8.self)
+                #expect(text.contains(words), "\(file): \(text)")
+            }
+        }
+    }
+}
