@@ -80,9 +80,13 @@ struct StubHandler: Sendable {
     /// What the stub received, for tests in other processes: the count and prompts of the
     /// generation requests and every `Authorization` header's key check.
     func summary() -> Response {
-        let generations = store.withState { $0.requests }.filter { $0.path == "/v1/images/generations" }
+        let requests = store.withState { $0.requests }
+        let generations = requests.filter { $0.path == "/v1/images/generations" }
+        let edits = requests.filter { $0.path == "/v1/images/edits" }
         let body: [String: Any] = [
             "generations": generations.count,
+            "edits": edits.count,
+            "edit_bytes": edits.map(\.bodySize),
             "prompts": generations.map { $0.fields["prompt"] ?? "" },
             "authorized": generations.allSatisfy { $0.authorization == "Bearer \(apiKey)" },
         ]

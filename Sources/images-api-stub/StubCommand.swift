@@ -23,8 +23,11 @@ struct StubCommand: AsyncParsableCommand {
     @Option(name: .customLong("port-file"), help: "Where to write the port once listening.")
     var portFile: String
 
+    @Flag(name: .customLong("discard-uploads"), help: "Count edit uploads as they stream in instead of keeping them (benchmarks).")
+    var discardUploads = false
+
     func run() async throws {
-        let stub = try await ImagesAPIStub.start(profile: profile == "openai" ? .openai : .aimlapi, apiKey: key)
+        let stub = try await ImagesAPIStub.start(profile: profile == "openai" ? .openai : .aimlapi, apiKey: key, keepsUploads: !discardUploads)
         stub.setLatency(milliseconds: latency...latency)
         try "\(stub.port)\n".write(toFile: portFile, atomically: true, encoding: .utf8)
         await stub.waitForShutdownSignal()

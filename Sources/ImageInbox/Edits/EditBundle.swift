@@ -28,6 +28,14 @@ package struct EditBundle: Sendable, Equatable {
     /// The stem results are named after: `/in/cat.edited`, `/in/cat.edit/result`.
     package var resultStem: String
 
+    package init(form: Form, instruction: String, images: [String], mask: String?, resultStem: String) {
+        self.form = form
+        self.instruction = instruction
+        self.images = images
+        self.mask = mask
+        self.resultStem = resultStem
+    }
+
     /// Every part's path: the images, then the mask.
     package var parts: [String] { images + (mask.map { [$0] } ?? []) }
 
