@@ -37,7 +37,7 @@ package struct MultipartBody: Sendable {
     }
 
     /// The body as a sequence of chunks of at most `chunkLength` bytes.
-    package func chunks(chunkLength: Int = 256 * 1024) -> Chunks {
+    package func chunks(chunkLength: Int = 64 * 1024) -> Chunks {
         Chunks(segments: segments, chunkLength: chunkLength)
     }
 

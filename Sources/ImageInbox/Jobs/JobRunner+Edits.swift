@@ -92,7 +92,7 @@ extension JobRunner {
                 var options = OpenOptions.Read()
                 options.followSymbolicLinks = false
                 try await NIOFileSystem.FileSystem.shared.withFileHandle(forReadingAt: FilePath(part.path), options: options) { handle in
-                    for try await chunk in handle.readChunks(chunkLength: .mebibytes(1)) {
+                    for try await chunk in handle.readChunks(chunkLength: .kibibytes(64)) {
                         chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                     }
                 }
