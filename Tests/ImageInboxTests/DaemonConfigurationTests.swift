@@ -33,6 +33,7 @@ struct DaemonConfigurationTests {
         #expect(settings.pauseProbeInterval == .seconds(300))
         #expect(settings.shutdownTimeout == .seconds(60))
         #expect(settings.retry.maximumAttempts == 6)
+        #expect(settings.orphanTimeout == .seconds(600))
     }
 
     @Test func withoutAKeyOnlyADryRunStarts() async throws {
