@@ -54,50 +54,49 @@ package enum FileSystem {
     }
 
     /// Reads a regular file whole, refusing anything else and anything over `limit` bytes.
-    ///
-    /// Opened with `O_NOFOLLOW | O_NONBLOCK` so that a symbolic link or a FIFO dropped into an
-    /// inbox is never followed or blocked on.
     package static func readRegularFile(_ path: String, limit: Int) -> Result<[UInt8], SyscallError> {
+        withRegularFile(path) { fd, size in
+            guard size <= limit else { return .failure(SyscallError(EFBIG)) }
+            // One byte past the limit tells a file that grew since fstat from one that fits.
+            return read(fd, upTo: limit + 1).flatMap { $0.count > limit ? .failure(SyscallError(EFBIG)) : .success($0) }
+        }
+    }
+
+    /// Reads the first `count` bytes of a regular file and its size.
+    package static func readPrefix(_ path: String, count: Int) -> Result<(bytes: [UInt8], size: Int64), SyscallError> {
+        withRegularFile(path) { fd, size in
+            read(fd, upTo: count).map { ($0, Int64(size)) }
+        }
+    }
+
+    /// Opens `path` for reading only if it is a regular file.
+    ///
+    /// Opened with `O_NOFOLLOW | O_NONBLOCK` so that a symbolic link (`ELOOP`) or a FIFO or
+    /// device (`EINVAL`) dropped into an inbox is never followed or blocked on.
+    private static func withRegularFile<T>(_ path: String, _ body: (Int32, Int) -> Result<T, SyscallError>) -> Result<T, SyscallError> {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return .failure(SyscallError(errno)) }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(SyscallError(errno)) }
         guard info.st_mode & S_IFMT == S_IFREG else { return .failure(SyscallError(EINVAL)) }
-        guard Int(info.st_size) <= limit else { return .failure(SyscallError(EFBIG)) }
+        return body(fd, Int(info.st_size))
+    }
+
+    /// Reads from `fd` until end of file or `limit` bytes.
+    private static func read(_ fd: Int32, upTo limit: Int) -> Result<[UInt8], SyscallError> {
         var bytes = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        while bytes.count < limit {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, limit - bytes.count)) }
             if count < 0 {
                 if errno == EINTR { continue }
                 return .failure(SyscallError(errno))
             }
             if count == 0 { break }
             bytes += chunk[..<count]
-            if bytes.count > limit { return .failure(SyscallError(EFBIG)) }
         }
         return .success(bytes)
-    }
-
-    /// Reads the first `count` bytes of a regular file and its size, refusing links, pipes and
-    /// devices (`ELOOP`, `EINVAL`) without blocking on them.
-    package static func readPrefix(_ path: String, count: Int) -> Result<(bytes: [UInt8], size: Int64), SyscallError> {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return .failure(SyscallError(errno)) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return .failure(SyscallError(errno)) }
-        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(SyscallError(EINVAL)) }
-        var bytes = [UInt8](repeating: 0, count: min(count, Int(info.st_size)))
-        var filled = 0
-        while filled < bytes.count {
-            let read = bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if read < 0 && errno == EINTR { continue }
-            if read <= 0 { break }
-            filled += read
-        }
-        return .success((Array(bytes.prefix(filled)), Int64(info.st_size)))
     }
 
     /// Writes `bytes` to a new file at `path` (which must not exist) and flushes it to disk.
