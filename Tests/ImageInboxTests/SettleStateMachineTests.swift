@@ -87,7 +87,7 @@ struct SettleStateMachineTests {
         var machine = machine
         machine.record(.closed, path: "/in/a.prompt", identity: identity(size: 100), now: at(0))
         #expect(machine.decide(path: "/in/a.prompt", identity: nil, now: at(1)) == .vanished)
-        #expect(machine.nextDeadline == nil)
+        #expect(machine.pendingCount == 0)
     }
 
     @Test func openAloneStartsNothing() {

@@ -17,7 +17,6 @@ package enum FileSystem {
         package var modificationNanoseconds: Int64
         package var isRegularFile: Bool
         package var isDirectory: Bool
-        package var isSymbolicLink: Bool
 
         package init(
             device: UInt64,
@@ -25,8 +24,7 @@ package enum FileSystem {
             size: Int64,
             modificationNanoseconds: Int64,
             isRegularFile: Bool,
-            isDirectory: Bool,
-            isSymbolicLink: Bool = false
+            isDirectory: Bool
         ) {
             self.device = device
             self.inode = inode
@@ -34,7 +32,6 @@ package enum FileSystem {
             self.modificationNanoseconds = modificationNanoseconds
             self.isRegularFile = isRegularFile
             self.isDirectory = isDirectory
-            self.isSymbolicLink = isSymbolicLink
         }
     }
 
@@ -48,8 +45,7 @@ package enum FileSystem {
             size: Int64(info.st_size),
             modificationNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
             isRegularFile: info.st_mode & S_IFMT == S_IFREG,
-            isDirectory: info.st_mode & S_IFMT == S_IFDIR,
-            isSymbolicLink: info.st_mode & S_IFMT == S_IFLNK
+            isDirectory: info.st_mode & S_IFMT == S_IFDIR
         )
     }
 

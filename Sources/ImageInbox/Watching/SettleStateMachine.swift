@@ -112,11 +112,6 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
         pending.filter { now >= $0.value.lastActivity.advanced(by: window(for: $0.value)) }.keys.sorted()
     }
 
-    /// The earliest time a path can become due, if any is pending.
-    package var nextDeadline: Instant? {
-        pending.values.map { $0.lastActivity.advanced(by: window(for: $0)) }.min()
-    }
-
     /// Decides about a due path given its identity now.
     package mutating func decide(path: String, identity: FileSystem.Identity?, now: Instant) -> Decision {
         guard let entry = pending[path] else { return .keepWaiting }
