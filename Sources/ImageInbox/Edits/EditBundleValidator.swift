@@ -52,14 +52,7 @@ package struct EditBundleValidator: Sendable {
         let name = SourceName(path: path).fileName
         switch FileSystem.readPrefix(path, count: 1024 * 1024) {
         case .failure(let error):
-            let reason =
-                switch error.code {
-                case ELOOP: "is a symbolic link; image-inbox never follows links. Copy the file into the folder instead."
-                case EINVAL: "is not a regular file (a pipe or device?)."
-                case ENOENT: "is missing."
-                default: "can't be read: \(FileSystem.describe(error.code))."
-                }
-            throw refusal("The \(what) \"\(name)\" \(reason)")
+            throw refusal(FileSystem.refusal(of: "The \(what) \"\(name)\"", error.code))
         case .success(let (bytes, size)):
             guard size <= limit else {
                 throw refusal("The \(what) \"\(name)\" is \(megabytes(size)); the limit is \(megabytes(limit)). Make it smaller.")

@@ -22,12 +22,9 @@ extension JobRunner {
             return .finished
         case .failure(let error):
             let message =
-                switch error.code {
-                case EFBIG: "The file is larger than a prompt file can be (\(PromptDocument.maximumFileSize / 1024) KB). Shorten it."
-                case ELOOP: "The file is a symbolic link; image-inbox never follows links. Copy the file into the folder instead."
-                case EINVAL: "This is not a regular file (a pipe or device?). Drop a plain text file instead."
-                default: "Can't read the file: \(FileSystem.describe(error.code)). Check its permissions."
-                }
+                error.code == EFBIG
+                ? "The file is larger than a prompt file can be (\(PromptDocument.maximumFileSize / 1024) KB). Shorten it."
+                : FileSystem.refusal(of: "The file", error.code)
             let problem = ImageInboxError(code: .invalidSource, message: message)
             await fail(source, hash: "unreadable:\(source.identity.modificationNanoseconds)", problem: problem, logger: logger)
             return .finished

@@ -172,6 +172,17 @@ package enum FileSystem {
         return lstat(path, &info) == 0
     }
 
+    /// Why `subject` ("The file", "The mask \"m.png\"") could not be read, with the remedy, for
+    /// the refusals of ``readRegularFile(_:limit:)`` and ``readPrefix(_:count:)``.
+    package static func refusal(of subject: String, _ code: Int32) -> String {
+        switch code {
+        case ELOOP: "\(subject) is a symbolic link; image-inbox never follows links. Copy the file into the folder instead."
+        case EINVAL: "\(subject) is not a regular file (a pipe or device?); drop a plain file instead."
+        case ENOENT: "\(subject) is missing."
+        default: "\(subject) can't be read: \(describe(code)). Check its permissions."
+        }
+    }
+
     /// A readable description of an `errno`.
     package static func describe(_ code: Int32) -> String {
         String(cString: strerror(code))
