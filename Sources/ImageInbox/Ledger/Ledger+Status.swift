@@ -49,12 +49,10 @@ extension Ledger {
                     .fetchAll(db)
                     .map { StatusReport.Failure(source: $0.sourcePath, job: $0.id, code: $0.errorCode ?? "", message: $0.lastError ?? "", at: $0.updatedAt) }
             }
-            let today = try Double.fetchOne(db, sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done' AND updatedAt >= ?", arguments: [startOfDay]) ?? 0
-            let total = try Double.fetchOne(db, sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done'") ?? 0
             return StatusReport(
                 paused: daemon["paused"],
-                costToday: today,
-                costTotal: total,
+                costToday: try Ledger.cost(db, since: startOfDay),
+                costTotal: try Ledger.cost(db),
                 inboxes: inboxes.values.sorted { $0.path < $1.path }
             )
         }

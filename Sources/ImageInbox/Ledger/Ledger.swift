@@ -197,9 +197,16 @@ package struct Ledger: Sendable {
 
     /// Dollars spent by jobs finished since `date`.
     package func cost(since date: Date) async throws -> Double {
-        try await database.read { db in
-            try Double.fetchOne(db, sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done' AND updatedAt >= ?", arguments: [date]) ?? 0
-        }
+        try await reader.read { db in try Self.cost(db, since: date) }
+    }
+
+    /// Dollars spent by jobs finished since `date` (in all, without one), inside a read.
+    static func cost(_ db: Database, since date: Date? = nil) throws -> Double {
+        try Double.fetchOne(
+            db,
+            sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done' AND updatedAt >= ?",
+            arguments: [date ?? .distantPast]
+        ) ?? 0
     }
 
     /// How many jobs failed since `date`.

@@ -115,11 +115,13 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         onReady()
 
         try await withThrowingDiscardingTaskGroup { group in
-            if let source = state.eventSource {
+            // The event source exists from the start, or from the reload that adds the first inotify inbox.
+            func forward(_ source: any FileEventSource) {
                 group.addTask { [feed] in
                     for await event in source.events() { feed.yield(.inotify(event)) }
                 }
             }
+            if let source = state.eventSource { forward(source) }
             group.addTask { [clock, feed] in
                 // Cancelled when the watcher stops; that ends the ticks, it is not a failure.
                 while (try? await clock.sleep(for: .milliseconds(100))) != nil {
@@ -141,11 +143,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     } catch {
                         logger.error("Can't watch the new inboxes", metadata: ["error": "\(error)"])
                     }
-                    if !hadSource, let source = state.eventSource {
-                        group.addTask { [feed] in
-                            for await event in source.events() { feed.yield(.inotify(event)) }
-                        }
-                    }
+                    if !hadSource, let source = state.eventSource { forward(source) }
                 }
                 for settled in state.settledPaths(now: now) {
                     output.yield(settled)
