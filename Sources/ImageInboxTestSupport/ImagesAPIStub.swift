@@ -33,9 +33,10 @@ package final class ImagesAPIStub: Sendable {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let handler = StubHandler(profile: profile, apiKey: apiKey, store: store, keepsUploads: keepsUploads)
         let router = Router()
-        router.post("/v1/images/generations") { request, _ in try await handler.generation(request) }
-        router.post("/v1/images/edits") { request, _ in try await handler.edit(request) }
+        router.post("/v1/images/generations") { request, _ in try await store.answering { try await handler.generation(request) } }
+        router.post("/v1/images/edits") { request, _ in try await store.answering { try await handler.edit(request) } }
         router.get("/stub/requests") { _, _ in handler.summary() }
+        router.get("/stub/stats") { _, _ in handler.statistics() }
         router.get("/files/:name") { request, context in
             handler.file(named: context.parameters.get("name") ?? "", authorization: request.headers[.authorization])
         }
@@ -80,6 +81,11 @@ package final class ImagesAPIStub: Sendable {
     /// The edit requests so far.
     package var editRequests: [StubRequest] {
         requests.filter { $0.path == "/v1/images/edits" }
+    }
+
+    /// The most generation and edit requests that were answered at once.
+    package var maximumInFlight: Int {
+        store.withState { $0.maximumInFlight }
     }
 
     /// The generation requests so far.

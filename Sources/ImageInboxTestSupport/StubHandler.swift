@@ -12,10 +12,11 @@ struct StubHandler: Sendable {
     var keepsUploads = true
 
     func generation(_ request: Request) async throws -> Response {
+        let arrival = Date().timeIntervalSince1970
         var request = request
         let body = Array(buffer: try await request.collectBody(upTo: 64 * 1024 * 1024))
         let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
-        let recorded = StubRequest(
+        var recorded = StubRequest(
             method: "POST",
             path: request.uri.path,
             authorization: request.headers[.authorization],
@@ -23,6 +24,7 @@ struct StubHandler: Sendable {
             body: body,
             fields: (object ?? [:]).mapValues { "\($0)" }
         )
+        recorded.arrival = arrival
         let (fault, latency) = store.withState { state -> (StubFault?, Int) in
             state.requests.append(recorded)
             return (state.faults.isEmpty ? nil : state.faults.removeFirst(), Int.random(in: state.latency))
@@ -89,6 +91,22 @@ struct StubHandler: Sendable {
             "edit_bytes": edits.map(\.bodySize),
             "prompts": generations.map { $0.fields["prompt"] ?? "" },
             "authorized": generations.allSatisfy { $0.authorization == "Bearer \(apiKey)" },
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return json(200, String(decoding: data, as: UTF8.self))
+    }
+
+    /// Figures for benchmarks in other processes: request counts, the most requests answered at
+    /// once, and when each generation arrived (`[prompt, seconds since 1970]`).
+    func statistics() -> Response {
+        let (requests, inFlight, maximum) = store.withState { ($0.requests, $0.inFlight, $0.maximumInFlight) }
+        let generations = requests.filter { $0.path == "/v1/images/generations" }
+        let body: [String: Any] = [
+            "generations": generations.count,
+            "edits": requests.filter { $0.path == "/v1/images/edits" }.count,
+            "in_flight": inFlight,
+            "max_in_flight": maximum,
+            "arrivals": generations.map { [$0.fields["prompt"] ?? "", $0.arrival] as [Any] },
         ]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         return json(200, String(decoding: data, as: UTF8.self))

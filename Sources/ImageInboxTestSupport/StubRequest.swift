@@ -17,4 +17,6 @@ package struct StubRequest: Sendable {
     package var parts: [StubPart] = []
     /// How many body bytes arrived (also when the stub did not keep them).
     package var bodySize: Int = 0
+    /// When it arrived, in seconds since 1970 (wall clock, so that another process can compare its own times).
+    package var arrival: Double = 0
 }
