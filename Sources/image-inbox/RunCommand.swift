@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Configuration
 import Foundation
 import ImageInbox
@@ -28,22 +27,23 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "image-inbox")
         let notifier = ServiceNotifier()
         let ledger = try Ledger.open(at: settings.ledgerPath)
-        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton)
+        let httpClients = HTTPClients()
 
+        // READY=1 once the ledger is open and every inbox is watched; the startup scan follows.
         let watcher = InboxWatcher(
             configuration: settings.watch,
             clock: ContinuousClock(),
             logger: logger,
-            // A large share takes a while to scan: each report buys another minute of TimeoutStartSec.
-            onStartupProgress: { notifier.extendTimeout(by: .seconds(60)) },
             onReady: { notifier.ready(status: "watching \(settings.inboxes.count) inbox\(settings.inboxes.count == 1 ? "" : "es")") }
         )
+        let (statusChanges, statusChanged) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let runner = JobRunner(
             configuration: settings.runner,
             sources: watcher.settledSources,
-            generator: settings.makeGenerator(httpClient: httpClient, logger: logger),
+            generator: settings.makeGenerator(httpClient: httpClients.client(concurrency: settings.concurrency), logger: logger),
             ledger: ledger,
-            logger: logger
+            logger: logger,
+            onChange: { statusChanged.yield() }
         )
         let current = CurrentConfiguration(settings)
         // Trapped before READY=1, so that an early `systemctl reload` cannot kill the daemon.
@@ -57,16 +57,21 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 current.value = new
                 watcher.reconfigure(new.watch)
-                await runner.reconfigure(new.runner, generator: new.makeGenerator(httpClient: httpClient, logger: logger))
+                await runner.reconfigure(
+                    new.runner,
+                    generator: new.makeGenerator(httpClient: httpClients.client(concurrency: new.concurrency), logger: logger)
+                )
             },
             notifier: notifier,
-            logger: logger
+            logger: logger,
+            onAttempt: { statusChanged.yield() }
         )
         let monitor = DaemonMonitor(
             notifier: notifier,
             runner: runner,
             ledger: ledger,
-            isAlive: { watcher.isAlive(within: $0) },
+            changes: statusChanges,
+            isAlive: { await runner.isResponsive() && watcher.answeredLastPing() },
             inboxCount: { current.value.inboxes.count },
             note: { reloader.lastRefusal },
             logger: logger
@@ -95,10 +100,10 @@ struct RunCommand: AsyncParsableCommand {
                 notifier.stopping()
             }
         } catch {
-            try? await httpClient.shutdown()
+            try? await httpClients.shutdown()
             throw error
         }
-        try await httpClient.shutdown()
+        try await httpClients.shutdown()
     }
 
     private func load() async throws -> DaemonConfiguration {
