@@ -3,6 +3,10 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+// In release builds Swift attributes the C `stat` struct to CDispatch (whose headers include
+// <sys/stat.h> first), and MemberImportVisibility then wants that module imported too.
+private import CDispatch
+import CRename
 package import Inotify
 
 /// The file system calls image-inbox makes, each returning its `errno` as a value.
@@ -123,9 +127,17 @@ package enum FileSystem {
 
     /// Renames `source` to `target` only if `target` does not exist.
     ///
-    /// Uses `link` + `unlink`, which fails with `EEXIST` rather than replace a file. Where the
-    /// file system has no hard links (some SMB mounts), it checks for the name, then renames.
+    /// `renameat2(RENAME_NOREPLACE)` does it in one atomic step, and the next tool in a chain sees
+    /// the result arrive as `IN_MOVED_TO` (`inotifywait -e close_write,moved_to`). Where the file
+    /// system or kernel refuses the flag (`EINVAL`, `ENOSYS`), `link` + `unlink` fails with `EEXIST`
+    /// rather than replace a file; where there are no hard links either (some SMB mounts), it
+    /// checks for the name, then renames.
     package static func renameNoReplace(_ source: String, _ target: String) -> Result<Void, SyscallError> {
+        if image_inbox_rename_noreplace(source, target) == 0 { return .success(()) }
+        let renameCode = errno
+        guard renameCode == EINVAL || renameCode == ENOSYS || renameCode == ENOTSUP || renameCode == EOPNOTSUPP else {
+            return .failure(SyscallError(renameCode))
+        }
         if link(source, target) == 0 {
             unlink(source)
             return .success(())
@@ -164,6 +176,13 @@ package enum FileSystem {
             if name != "." && name != ".." { names.append(name) }
         }
         return names.sorted()
+    }
+
+    /// The wall clock (`CLOCK_REALTIME`) in nanoseconds since 1970, the time base of mtimes.
+    package static func wallClockNanoseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 
     /// Whether anything (file, directory, dangling link) exists at `path`.
