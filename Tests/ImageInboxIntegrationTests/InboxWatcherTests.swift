@@ -52,7 +52,7 @@ struct InboxWatcherTests {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
-                for await source in watcher.settledSources { handed.paths.withLock { $0.append(source.path) } }
+                for await batch in watcher.settledSources { handed.paths.withLock { $0 += batch.map(\.path) } }
             }
             try await Task.sleep(for: .milliseconds(300))
             try await body(watcher)
@@ -139,23 +139,70 @@ struct InboxWatcherTests {
         #expect(handed == [second + "/new.prompt"])
     }
 
-    @Test func aLongStartupScanReportsProgress() async throws {
-        for index in 0..<7 { try FileManager.default.createDirectory(atPath: inbox + "/f\(index)", withIntermediateDirectories: true) }
-        let reports = Mutex(0)
+    /// A watcher whose windows are far longer than any test waits: what it hands on came through
+    /// an immediate path (a rename, a file at rest found by a scan).
+    func watchWithLongWindows(_ body: (_ handedSoFar: @escaping () -> [String]) async throws -> Void) async throws -> [String] {
+        var logger = Logger(label: "watcher-test")
+        logger.logLevel = .critical
+        let ready = Mutex(false)
         let watcher = InboxWatcher(
-            configuration: .init(inboxes: [inbox], mode: .poll, progressFolders: 2),
+            configuration: .init(inboxes: [inbox], mode: .inotify, settle: .init(settleWindow: .seconds(120), quietWindow: .seconds(300))),
             clock: ContinuousClock(),
-            logger: Logger(label: "progress-test"),
-            onStartupProgress: { reports.withLock { $0 += 1 } }
+            logger: logger,
+            onReady: { ready.withLock { $0 = true } }
         )
-        let group = ServiceGroup(services: [watcher], logger: Logger(label: "progress-test"))
+        let handed = Collected()
+        let group = ServiceGroup(services: [watcher], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            #expect(await eventually { watcher.isAlive(within: .seconds(1)) })
+            tasks.addTask {
+                for await batch in watcher.settledSources { handed.paths.withLock { $0 += batch.map(\.path) } }
+            }
+            #expect(await eventually { ready.withLock { $0 } })
+            try await body { handed.paths.withLock { $0 } }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
-        #expect(reports.withLock { $0 } == 4, "8 folders, a report every 2")
+        return handed.paths.withLock { $0 }
+    }
+
+    @Test func aFileRenamedIntoPlaceIsCompleteAtOnce() async throws {
+        let staging = inbox + "-staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        try Data("A kite".utf8).write(to: URL(fileURLWithPath: staging + "/kite.prompt"))
+        let handed = try await watchWithLongWindows { handedSoFar in
+            try FileManager.default.moveItem(atPath: staging + "/kite.prompt", toPath: inbox + "/kite.prompt")
+            #expect(await eventually(timeout: .seconds(10)) { !handedSoFar().isEmpty })
+        }
+        #expect(handed == [inbox + "/kite.prompt"], "handed on without waiting for the 120 s settle window")
+    }
+
+    @Test func aBacklogAtRestStartsAtOnceAndAFreshFileWaitsForTheQuietWindow() async throws {
+        try FileManager.default.createDirectory(atPath: inbox + "/team", withIntermediateDirectories: true)
+        for index in 0..<50 {
+            let path = inbox + "/team/old-\(index).prompt"
+            try Data("Old \(index)".utf8).write(to: URL(fileURLWithPath: path))
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: path)
+        }
+        try write("fresh.prompt", "Written just now: a writer may be paused mid-file")
+        let handed = try await watchWithLongWindows { handedSoFar in
+            #expect(await eventually(timeout: .seconds(20)) { handedSoFar().count >= 50 })
+        }
+        #expect(Set(handed) == Set((0..<50).map { inbox + "/team/old-\($0).prompt" }))
+        #expect(!handed.contains(inbox + "/fresh.prompt"))
+    }
+
+    @Test func theWatchdogCheckIsAnsweredByTheRunningLoop() async throws {
+        let watcher = InboxWatcher(configuration: .init(inboxes: [inbox], mode: .inotify), clock: ContinuousClock(), logger: Logger(label: "ping-test"))
+        #expect(watcher.answeredLastPing(), "nothing was asked yet")
+        #expect(!watcher.answeredLastPing(), "a watcher that does not run answers nothing")
+        let group = ServiceGroup(services: [watcher], logger: Logger(label: "ping-test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(await eventually { watcher.answeredLastPing() })
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
     }
 
     @Test func realInotifySeesFilesInNewSubfolders() async throws {

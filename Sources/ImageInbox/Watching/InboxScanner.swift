@@ -25,31 +25,34 @@ package struct InboxScanner: Sendable {
             || (!ignoreRules.ignores(name: SourceName(path: path).fileName) && EditBundle.instruction(forPart: path) != nil)
     }
 
-    /// The trigger files and bundle images at and below `directory`, with their identities.
+    /// What one folder holds: its candidate files with their identities, and its subfolders.
+    package struct FolderScan: Sendable {
+        /// Triggers and bundle images, with their identities.
+        package var files: [(path: String, identity: FileSystem.Identity)] = []
+        /// The folders to scan next (ignored ones left out).
+        package var subfolders: [String] = []
+        /// The wall clock when the folder was read, in nanoseconds since 1970, to compare with mtimes.
+        package var wallClockNanoseconds: Int64 = 0
+    }
+
+    /// Reads one folder (blocking: call it off Swift's cooperative pool).
     ///
-    /// - Parameters:
-    ///   - removingStaleTemporaryFiles: Also delete temp files a killed run left behind.
-    ///   - onFolder: Called for every folder entered (a long scan reports progress with it).
-    package func triggers(
-        below directory: String,
-        removingStaleTemporaryFiles: Bool = false,
-        onFolder: () -> Void = {}
-    ) -> [(String, FileSystem.Identity)] {
-        var found: [(String, FileSystem.Identity)] = []
-        var pending = [directory]
-        while let folder = pending.popLast() {
-            onFolder()
-            if removingStaleTemporaryFiles { ResultWriter.removeStaleTemporaryFiles(in: folder) }
-            for name in FileSystem.directoryEntries(folder) ?? [] where !ignoreRules.ignores(name: name) {
-                let path = folder + "/" + name
-                guard let identity = FileSystem.identity(of: path) else { continue }
-                if identity.isDirectory {
-                    pending.append(path)
-                } else if isCandidate(path: path) {
-                    found.append((path, identity))
-                }
+    /// - Parameter removingStaleTemporaryFiles: Also delete temp files a killed run left behind.
+    package func scanFolder(_ directory: String, removingStaleTemporaryFiles: Bool = false) -> FolderScan {
+        var scan = FolderScan(wallClockNanoseconds: FileSystem.wallClockNanoseconds())
+        for name in FileSystem.directoryEntries(directory) ?? [] {
+            let path = directory + "/" + name
+            if removingStaleTemporaryFiles && ResultWriter.isTemporaryName(name) {
+                FileSystem.remove(path)
+                continue
+            }
+            guard !ignoreRules.ignores(name: name), let identity = FileSystem.identity(of: path) else { continue }
+            if identity.isDirectory {
+                scan.subfolders.append(path)
+            } else if isCandidate(path: path) {
+                scan.files.append((path, identity))
             }
         }
-        return found
+        return scan
     }
 }

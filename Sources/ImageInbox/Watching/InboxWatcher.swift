@@ -1,5 +1,6 @@
 import Inotify
 package import Logging
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -9,7 +10,8 @@ import Synchronization
 /// subtrees past the watch limit), a startup scan, a full rescan on queue overflow and a periodic
 /// safety rescan. Completeness is decided by ``SettleStateMachine``; a file handed on is not
 /// handed on again until its inode, size or mtime changes (whether its content changed is the
-/// ledger's question). ``reconfigure(_:)`` adds and removes inboxes while it runs.
+/// ledger's question). ``reconfigure(_:)`` adds and removes inboxes while it runs. Between
+/// events it sleeps until the next deadline ``WatchState`` returns: an idle watcher never wakes.
 ///
 /// The settled files come out of ``settledSources``, which finishes when the watcher stops.
 package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration {
@@ -27,8 +29,6 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         package var rescanInterval: Duration
         /// Names never looked at.
         package var ignoreRules: IgnoreRules
-        /// How many folders the startup scan walks between two progress reports.
-        package var progressFolders: Int
 
         package init(
             inboxes: [String],
@@ -36,8 +36,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             settle: SettleStateMachine<C.Instant>.Configuration = .init(),
             pollInterval: Duration = .seconds(5),
             rescanInterval: Duration = .seconds(300),
-            ignoreRules: IgnoreRules = IgnoreRules(),
-            progressFolders: Int = 500
+            ignoreRules: IgnoreRules = IgnoreRules()
         ) {
             self.inboxes = inboxes
             self.mode = mode
@@ -45,36 +44,36 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             self.pollInterval = pollInterval
             self.rescanInterval = rescanInterval
             self.ignoreRules = ignoreRules
-            self.progressFolders = progressFolders
         }
     }
 
     enum Input: Sendable {
         case inotify(InotifyEvent)
-        case tick
+        case deadline
+        case scanned(WatchState<C>.ScanStep, InboxScanner.FolderScan)
         case reconfigure(Configuration)
+        case ping(UInt64)
     }
 
-    /// The files that have settled, in the order they did.
-    package let settledSources: AsyncStream<SettledSource>
-    private let output: AsyncStream<SettledSource>.Continuation
+    /// The files that have settled, in the order they did; the files that settled at one moment
+    /// (a backlog found by a scan, a burst of renames) come as one batch.
+    package let settledSources: AsyncStream<[SettledSource]>
+    private let output: AsyncStream<[SettledSource]>.Continuation
     private let inputs: AsyncStream<Input>
     private let feed: AsyncStream<Input>.Continuation
     private let initialConfiguration: Configuration
     private let clock: C
     private let logger: Logger
     private let onReady: @Sendable () -> Void
-    private let onStartupProgress: @Sendable () -> Void
     private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
-    private let lastTick: Mutex<C.Instant?> = Mutex(nil)
+    private let pings = Mutex<(sent: UInt64, answered: UInt64)>((0, 0))
 
     /// - Parameters:
     ///   - eventSource: Makes the event source for inboxes watched with inotify (given the
     ///     ignore rules, so it does not descend into ignored folders); a real ``InotifyWatcher``
     ///     unless a test passes a fake.
-    ///   - onStartupProgress: Called while the startup scan walks a large tree (systemd's
-    ///     `EXTEND_TIMEOUT_USEC`).
-    ///   - onReady: Called once every inbox is watched and scanned (systemd's `READY=1`).
+    ///   - onReady: Called once every inbox is watched (systemd's `READY=1`); the startup scan
+    ///     goes on after it, and files it finds are handed on as it goes.
     package init(
         configuration: Configuration,
         clock: C,
@@ -82,16 +81,14 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         eventSource: @escaping @Sendable (IgnoreRules) throws -> any FileEventSource = { rules in
             try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) })
         },
-        onStartupProgress: @escaping @Sendable () -> Void = {},
         onReady: @escaping @Sendable () -> Void = {}
     ) {
-        (settledSources, output) = AsyncStream.makeStream(of: SettledSource.self)
+        (settledSources, output) = AsyncStream.makeStream(of: [SettledSource].self)
         (inputs, feed) = AsyncStream.makeStream(of: Input.self)
         self.initialConfiguration = configuration
         self.clock = clock
         self.logger = logger
         self.makeEventSource = eventSource
-        self.onStartupProgress = onStartupProgress
         self.onReady = onReady
     }
 
@@ -101,18 +98,25 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         feed.yield(.reconfigure(configuration))
     }
 
-    /// Whether the watcher's loop has turned within `interval` (for the systemd watchdog).
-    package func isAlive(within interval: Duration) -> Bool {
-        guard let last = lastTick.withLock({ $0 }) else { return false }
-        return last.duration(to: clock.now) <= interval
+    /// A liveness check for the systemd watchdog: whether the loop answered the previous check,
+    /// then a new one sent through the loop. Call it once per half watchdog interval; the first
+    /// call answers true.
+    package func answeredLastPing() -> Bool {
+        let (answered, next) = pings.withLock { pings -> (Bool, UInt64) in
+            let answered = pings.answered == pings.sent
+            pings.sent += 1
+            return (answered, pings.sent)
+        }
+        feed.yield(.ping(next))
+        return answered
     }
 
     package func run() async throws {
         defer { output.finish() }
         var state = WatchState(configuration: initialConfiguration, logger: logger, makeEventSource: makeEventSource)
-        try state.watch(initialConfiguration.inboxes, now: clock.now, cleaning: true, progress: onStartupProgress)
-        lastTick.withLock { $0 = clock.now }
+        try state.watch(initialConfiguration.inboxes, now: clock.now, cleaning: true)
         onReady()
+        let alarm = DeadlineAlarm(clock: clock)
 
         try await withThrowingDiscardingTaskGroup { group in
             // The event source exists from the start, or from the reload that adds the first inotify inbox.
@@ -121,21 +125,37 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     for await event in source.events() { feed.yield(.inotify(event)) }
                 }
             }
-            if let source = state.eventSource { forward(source) }
-            group.addTask { [clock, feed] in
-                // Cancelled when the watcher stops; that ends the ticks, it is not a failure.
-                while (try? await clock.sleep(for: .milliseconds(100))) != nil {
-                    feed.yield(.tick)
+            // One folder is read at a time, on NIO's blocking thread pool, never on the cooperative pool.
+            var scanning = false
+            func scanNext() {
+                guard !scanning, let step = state.nextScanStep() else { return }
+                scanning = true
+                let scanner = state.scanner
+                group.addTask { [feed] in
+                    let scan = try? await NIOThreadPool.singleton.runIfActive {
+                        scanner.scanFolder(step.directory, removingStaleTemporaryFiles: step.cleaning)
+                    }
+                    feed.yield(.scanned(step, scan ?? InboxScanner.FolderScan()))
                 }
             }
+            if let source = state.eventSource { forward(source) }
+            group.addTask { [feed] in
+                await alarm.run { feed.yield(.deadline) }
+            }
+            scanNext()
+            alarm.wake(at: state.nextDeadline())
             for await input in inputs.cancelOnGracefulShutdown() {
                 let now = clock.now
                 switch input {
                 case .inotify(let event):
                     state.handle(event, now: now)
-                case .tick:
-                    lastTick.withLock { $0 = now }
+                case .deadline:
                     state.tick(now: now)
+                case .scanned(let step, let scan):
+                    scanning = false
+                    state.absorb(step, scan, now: now)
+                case .ping(let number):
+                    pings.withLock { $0.answered = max($0.answered, number) }
                 case .reconfigure(let configuration):
                     let hadSource = state.eventSource != nil
                     do {
@@ -145,9 +165,10 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     }
                     if !hadSource, let source = state.eventSource { forward(source) }
                 }
-                for settled in state.settledPaths(now: now) {
-                    output.yield(settled)
-                }
+                let settled = state.settledPaths(now: now)
+                if !settled.isEmpty { output.yield(settled) }
+                scanNext()
+                alarm.wake(at: state.nextDeadline())
             }
             feed.finish()
             group.cancelAll()

@@ -6,10 +6,21 @@ package struct SettledSource: Sendable, Equatable {
     package var path: String
     /// Its identity when it settled.
     package var identity: FileSystem.Identity
+    /// What the runner read when it took the file in, so that its job need not read it again.
+    package var content: Content?
 
-    package init(inbox: String, path: String, identity: FileSystem.Identity) {
+    /// A source's bytes and hash as read at intake.
+    package struct Content: Sendable, Equatable {
+        /// The bytes, kept only when small (larger files are read again when their job runs).
+        package var bytes: [UInt8]?
+        /// The content hash of the bytes.
+        package var hash: String
+    }
+
+    package init(inbox: String, path: String, identity: FileSystem.Identity, content: Content? = nil) {
         self.inbox = inbox
         self.path = path
         self.identity = identity
+        self.content = content
     }
 }

@@ -2,19 +2,41 @@ import Inotify
 import Logging
 
 /// What ``InboxWatcher``'s loop keeps between events: the inboxes and how each is watched, the
-/// files waiting to settle, and those already handed on.
+/// folders still to scan, the files waiting to settle, and those already handed on.
+///
+/// It decides; the watcher acts. Folders are read one at a time off the cooperative pool
+/// (``nextScanStep()``, then ``absorb(_:_:now:)``) so that a scan of a large share never holds
+/// up events, reloads or shutdown, and ``nextDeadline()`` says when the loop must wake next.
 struct WatchState<C: Clock> where C.Duration == Duration {
     typealias Configuration = InboxWatcher<C>.Configuration
 
+    /// One folder to read.
+    struct ScanStep: Sendable {
+        var directory: String
+        /// Whether to delete temp files a killed run left behind.
+        var cleaning: Bool
+    }
+
+    /// A scan that is under way, for its log line.
+    private struct ScanRound {
+        var kind: String
+        var started: C.Instant
+        var files = 0
+        var folders = 0
+    }
+
     private(set) var configuration: Configuration
     private(set) var eventSource: (any FileEventSource)?
-    private var scanner: InboxScanner
+    private(set) var scanner: InboxScanner
     private var machine: SettleStateMachine<C.Instant>
     private var handedOn: [String: FileSystem.Identity] = [:]
     private var polled: [String] = []
     private var watchedInboxes: [String] = []
-    private var lastPoll: C.Instant?
-    private var lastRescan: C.Instant?
+    private var scanQueue: [ScanStep] = []
+    private var round: ScanRound?
+    private var startupScanned = false
+    private var nextPoll: C.Instant?
+    private var nextRescan: C.Instant?
     private let logger: Logger
     private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
 
@@ -26,33 +48,25 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         self.makeEventSource = makeEventSource
     }
 
-    /// Starts watching `inboxes` (inotify or polling, by file system) and scans them.
-    ///
-    /// - Parameter progress: Called every ``Configuration/progressFolders`` folders scanned, so
-    ///   that a long startup scan can ask systemd for more time.
-    mutating func watch(_ inboxes: [String], now: C.Instant, cleaning: Bool, progress: () -> Void = {}) throws {
+    /// Starts watching `inboxes` (inotify or polling, by file system) and queues their scan.
+    mutating func watch(_ inboxes: [String], now: C.Instant, cleaning: Bool) throws {
         for inbox in inboxes {
             let (mode, reason) = configuration.mode.effectiveMode(for: inbox)
             if mode == .inotify {
                 let source = try eventSource ?? makeEventSource(configuration.ignoreRules)
                 eventSource = source
                 for case .unwatched(let directory, let error) in source.watchTree(inbox) {
-                    pollInstead(directory, error)
+                    pollInstead(directory, error, now: now)
                 }
             } else {
                 polled.append(inbox)
+                nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
             }
             watchedInboxes.append(inbox)
             logger.info("Watching inbox", metadata: ["inbox": "\(inbox)", "watch.mode": "\(mode)", "watch.reason": "\(reason)"])
         }
-        var folders = 0
-        let every = max(1, configuration.progressFolders)
-        for inbox in inboxes {
-            observe(below: inbox, now: now, cleaning: cleaning) {
-                folders += 1
-                if folders % every == 0 { progress() }
-            }
-        }
+        nextRescan = nextRescan ?? now.advanced(by: configuration.rescanInterval)
+        scan(inboxes, kind: startupScanned ? "added inboxes" : "startup", cleaning: cleaning, now: now)
     }
 
     /// Applies a reloaded configuration.
@@ -61,10 +75,11 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         let added = new.inboxes.filter { !watchedInboxes.contains($0) }
         configuration = new
         scanner = InboxScanner(ignoreRules: new.ignoreRules)
-        machine.configuration = new.settle
+        machine.reconfigure(new.settle)
         for inbox in removed {
             eventSource?.unwatchTree(inbox)
             polled.removeAll { $0 == inbox || $0.hasPrefix(inbox + "/") }
+            scanQueue.removeAll { $0.directory == inbox || $0.directory.hasPrefix(inbox + "/") }
             machine.forget(below: inbox)
             handedOn = handedOn.filter { !$0.key.hasPrefix(inbox + "/") }
             watchedInboxes.removeAll { $0 == inbox }
@@ -77,13 +92,15 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         switch event {
         case .overflow:
             logger.warning("inotify queue overflowed, rescanning every inbox")
-            for inbox in watchedInboxes { observe(below: inbox, now: now) }
+            scan(watchedInboxes, kind: "overflow", cleaning: false, now: now)
         case .unwatched(let directory, let error):
-            pollInstead(directory, error)
+            pollInstead(directory, error, now: now)
         case .change(let path, let mask):
             if mask.contains(.isDirectory) || watchedInboxes.contains(path) {
                 let ignored = configuration.ignoreRules.ignores(name: SourceName(path: path).fileName)
-                if !mask.isDisjoint(with: [.create, .movedTo]) && !ignored { observe(below: path, now: now) }
+                if !mask.isDisjoint(with: [.create, .movedTo]) && !ignored {
+                    scanQueue.append(ScanStep(directory: path, cleaning: false))
+                }
                 if !mask.isDisjoint(with: [.delete, .movedFrom, .deleteSelf]) {
                     machine.forget(below: path)
                     handedOn = handedOn.filter { !$0.key.hasPrefix(path + "/") }
@@ -94,7 +111,9 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             if !mask.isDisjoint(with: [.delete, .movedFrom]) {
                 machine.forget(path: path)
                 handedOn[path] = nil
-            } else if !mask.isDisjoint(with: [.closeWrite, .movedTo]) {
+            } else if mask.contains(.movedTo) {
+                machine.record(.renamed, path: path, identity: FileSystem.identity(of: path), now: now)
+            } else if mask.contains(.closeWrite) {
                 machine.record(.closed, path: path, identity: FileSystem.identity(of: path), now: now)
             } else if !mask.isDisjoint(with: [.create, .modify, .attrib]) {
                 machine.record(.modified, path: path, identity: FileSystem.identity(of: path), now: now)
@@ -104,22 +123,66 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         }
     }
 
-    /// Polls and rescans when their intervals have passed.
+    /// Polls and rescans whose time has come.
     mutating func tick(now: C.Instant) {
-        if !polled.isEmpty && lastPoll.map({ now >= $0.advanced(by: configuration.pollInterval) }) ?? true {
-            lastPoll = now
-            for directory in polled { observe(below: directory, now: now) }
+        if let poll = nextPoll, now >= poll {
+            // A poll still being read is not queued twice; the next one follows it.
+            if round == nil { scan(polled, kind: "poll", cleaning: false, now: now) }
+            nextPoll = polled.isEmpty ? nil : now.advanced(by: configuration.pollInterval)
         }
-        if let last = lastRescan, now < last.advanced(by: configuration.rescanInterval) { return }
-        if lastRescan != nil {
-            for inbox in watchedInboxes { observe(below: inbox, now: now) }
+        if let rescan = nextRescan, now >= rescan {
+            if round == nil { scan(watchedInboxes, kind: "rescan", cleaning: false, now: now) }
+            nextRescan = now.advanced(by: configuration.rescanInterval)
         }
-        lastRescan = now
+    }
+
+    /// When the loop must wake next (a file falls due, a poll, the safety rescan).
+    mutating func nextDeadline() -> C.Instant? {
+        [machine.nextDeadline(), polled.isEmpty ? nil : nextPoll, nextRescan].compactMap { $0 }.min()
+    }
+
+    /// The next folder to read, if a scan is under way.
+    mutating func nextScanStep() -> ScanStep? {
+        scanQueue.popLast()
+    }
+
+    /// Takes in what reading one folder found.
+    ///
+    /// In a folder inotify watches, a file nobody has touched for the quiet window is complete at
+    /// once (a backlog starts immediately); one modified more recently waits for the quiet
+    /// window, as a slow writer may be paused mid-file. Polled folders keep the two-scan rule.
+    mutating func absorb(_ step: ScanStep, _ scan: InboxScanner.FolderScan, now: C.Instant) {
+        guard watchedInboxes.contains(where: { step.directory == $0 || step.directory.hasPrefix($0 + "/") }) else { return }
+        scanQueue += scan.subfolders.map { ScanStep(directory: $0, cleaning: step.cleaning) }
+        let trusted = !isPolled(step.directory)
+        let quiet = configuration.settle.quietWindow.components
+        let restingBefore = scan.wallClockNanoseconds - quiet.seconds * 1_000_000_000 - quiet.attoseconds / 1_000_000_000
+        for (path, identity) in scan.files where handedOn[path] != identity {
+            let atRest = trusted && identity.modificationNanoseconds < restingBefore
+            machine.record(atRest ? .scannedAtRest : .scanned, path: path, identity: identity, now: now)
+        }
+        round?.files += scan.files.count
+        round?.folders += 1
+        if scanQueue.isEmpty, let finished = round {
+            round = nil
+            let milliseconds = finished.started.duration(to: now).components
+            let metadata: Logger.Metadata = [
+                "scan.kind": "\(finished.kind)", "scan.files": "\(finished.files)", "scan.folders": "\(finished.folders)",
+                "scan.duration_ms": "\(milliseconds.seconds * 1000 + milliseconds.attoseconds / 1_000_000_000_000_000)",
+            ]
+            if finished.kind == "startup" {
+                startupScanned = true
+                logger.info("Startup scan done", metadata: metadata)
+            } else {
+                logger.debug(finished.kind == "poll" ? "Inbox polled" : "Scan done", metadata: metadata)
+            }
+        }
     }
 
     /// The files that have settled by `now` and were not handed on in this state before.
     mutating func settledPaths(now: C.Instant) -> [SettledSource] {
         var settled: [SettledSource] = []
+        var triggers: Set<String> = []
         for path in machine.duePaths(now: now) {
             switch machine.decide(path: path, identity: FileSystem.identity(of: path), now: now) {
             case .settled(let identity) where handedOn[path] != identity:
@@ -128,8 +191,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
                 // A settled image hands on its bundle's instruction; a bundle goes only when none of its files is arriving.
                 let trigger = scanner.isTrigger(path: path) ? path : EditBundle.instruction(forPart: path)
                 guard let trigger, let triggerIdentity = trigger == path ? identity : FileSystem.identity(of: trigger),
-                    !machine.hasPending(matching: { Self.mayBelong($0, toBundleOf: trigger) }),
-                    !settled.contains(where: { $0.path == trigger })
+                    !hasPendingPart(ofBundle: trigger), triggers.insert(trigger).inserted
                 else { continue }
                 settled.append(SettledSource(inbox: inbox(of: trigger), path: trigger, identity: triggerIdentity))
             case .vanished:
@@ -141,27 +203,32 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         return settled
     }
 
-    /// Whether `path` may be a file of the bundle whose instruction is `trigger` (the trigger itself,
-    /// an image beside a sidecar, anything in a bundle folder).
-    private static func mayBelong(_ path: String, toBundleOf trigger: String) -> Bool {
+    /// Whether a file of the bundle whose instruction is `trigger` is still arriving (the trigger
+    /// itself, an image beside a sidecar, anything in a bundle folder); a prompt has no parts.
+    private func hasPendingPart(ofBundle trigger: String) -> Bool {
         let name = SourceName(path: trigger)
         if name.fileExtension == "edit" {
-            return path == trigger || path.hasPrefix(name.stem + ".")
+            let prefix = SourceName(path: name.stem).fileName + "."
+            return machine.hasPending(inDirectory: name.directory) { $0.hasPrefix(prefix) }
         }
-        guard EditBundle.isBundleFolder(name.directory) else { return path == trigger }
-        return name.directory == SourceName(path: path).directory
+        guard EditBundle.isBundleFolder(name.directory) else { return false }
+        return machine.hasPending(inDirectory: name.directory) { _ in true }
     }
 
-    private mutating func observe(below directory: String, now: C.Instant, cleaning: Bool = false, onFolder: () -> Void = {}) {
-        for (path, identity) in scanner.triggers(below: directory, removingStaleTemporaryFiles: cleaning, onFolder: onFolder)
-        where handedOn[path] != identity {
-            machine.record(.scanned, path: path, identity: identity, now: now)
-        }
+    private mutating func scan(_ directories: [String], kind: String, cleaning: Bool, now: C.Instant) {
+        guard !directories.isEmpty else { return }
+        scanQueue += directories.map { ScanStep(directory: $0, cleaning: cleaning) }
+        if round == nil { round = ScanRound(kind: kind, started: now) }
     }
 
-    private mutating func pollInstead(_ directory: String, _ error: InotifyError) {
+    private func isPolled(_ directory: String) -> Bool {
+        polled.contains { directory == $0 || directory.hasPrefix($0 + "/") }
+    }
+
+    private mutating func pollInstead(_ directory: String, _ error: InotifyError, now: C.Instant) {
         logger.warning("Folder not watched, polling it instead", metadata: ["file.path": "\(directory)", "error": "\(error)"])
         polled.append(directory)
+        nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
     }
 
     private func inbox(of path: String) -> String {
