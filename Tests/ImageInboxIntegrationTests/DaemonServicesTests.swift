@@ -68,13 +68,14 @@ struct DaemonServicesTests {
 
     @Test func theWatchdogIsPingedOnlyWhileTheWatcherLoopTurns() async throws {
         let ledger = try Ledger.inMemory()
-        let (sources, _) = AsyncStream.makeStream(of: SettledSource.self)
+        let (sources, _) = AsyncStream.makeStream(of: [SettledSource].self)
         let runner = JobRunner(configuration: .init(profile: .profile(for: .aimlapi)), sources: sources, generator: PlaceholderGenerator(), ledger: ledger, logger: logger)
         let alive = Mutex(true)
         let notifier = RecordingNotifier(watchdogInterval: .milliseconds(400))
+        let (changes, _) = AsyncStream.makeStream(of: Void.self)
         let monitor = DaemonMonitor(
-            notifier: notifier, runner: runner, ledger: ledger,
-            isAlive: { _ in alive.withLock { $0 } }, inboxCount: { 2 }, logger: logger, statusInterval: .milliseconds(100)
+            notifier: notifier, runner: runner, ledger: ledger, changes: changes,
+            isAlive: { alive.withLock { $0 } }, inboxCount: { 2 }, logger: logger
         )
         var pingsWhileAlive = 0
         var pingsWhileHung = 0

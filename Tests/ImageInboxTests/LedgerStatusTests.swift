@@ -6,7 +6,7 @@ struct LedgerStatusTests {
     @Test func statusGroupsJobsByInboxWithFailuresPauseAndCost() async throws {
         let ledger = try Ledger.inMemory()
         let now = Date()
-        let done = try await ledger.beginJob(sourcePath: "/team/a.prompt", inbox: "/team", contentHash: "1", kind: "generation", parameters: nil, now: now)
+        let done = try #require(try await ledger.beginJob(sourcePath: "/team/a.prompt", inbox: "/team", contentHash: "1", kind: "generation", parameters: nil, now: now))
         try await ledger.recordSuccess(done, outputs: ["/team/a.png"], usage: APIUsage(usdSpent: 0.25), now: now)
         _ = try await ledger.enqueue(sourcePath: "/team/b.prompt", inbox: "/team", contentHash: "2", kind: "generation", now: now)
         _ = try await ledger.recordFailure(

@@ -6,7 +6,7 @@ struct LedgerTests {
     @Test func finishedContentIsFoundAgain() async throws {
         let ledger = try Ledger.inMemory()
         let now = Date()
-        let job = try await ledger.beginJob(sourcePath: "/in/cat.prompt", contentHash: "abc", kind: "generation", parameters: nil, now: now)
+        let job = try #require(try await ledger.beginJob(sourcePath: "/in/cat.prompt", contentHash: "abc", kind: "generation", parameters: nil, now: now))
         #expect(job.state == .running && job.attempts == 1)
         #expect(try await ledger.finishedJob(sourcePath: "/in/cat.prompt", contentHash: "abc") == nil)
         try await ledger.recordSuccess(job, outputs: ["/in/cat.png"], usage: APIUsage(usdSpent: 0.04), now: now)
@@ -18,8 +18,8 @@ struct LedgerTests {
 
     @Test func anUnfinishedJobIsResumedNotDuplicated() async throws {
         let ledger = try Ledger.inMemory()
-        let first = try await ledger.beginJob(sourcePath: "/in/a.prompt", contentHash: "h", kind: "generation", parameters: nil, now: Date())
-        let second = try await ledger.beginJob(sourcePath: "/in/a.prompt", contentHash: "h", kind: "generation", parameters: nil, now: Date())
+        let first = try #require(try await ledger.beginJob(sourcePath: "/in/a.prompt", contentHash: "h", kind: "generation", parameters: nil, now: Date()))
+        let second = try #require(try await ledger.beginJob(sourcePath: "/in/a.prompt", contentHash: "h", kind: "generation", parameters: nil, now: Date()))
         #expect(second.id == first.id)
         #expect(second.attempts == 2)
         #expect(try await ledger.allJobs().count == 1)

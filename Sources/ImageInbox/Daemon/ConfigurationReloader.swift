@@ -12,24 +12,28 @@ package final class ConfigurationReloader<Signals: AsyncSequence & Sendable>: Se
     private let apply: @Sendable (DaemonConfiguration) async -> Void
     private let notifier: any ServiceManagerNotifier
     private let logger: Logger
+    private let onAttempt: @Sendable () -> Void
     private let refusal = Mutex<String?>(nil)
 
     /// - Parameters:
     ///   - signals: One element per reload request.
     ///   - load: Reads and validates the configuration (file, environment, flags).
     ///   - apply: Hands a valid configuration to the running services.
+    ///   - onAttempt: Called after each reload, applied or refused (the status line changes).
     package init(
         signals: Signals,
         load: @escaping @Sendable () async throws -> DaemonConfiguration,
         apply: @escaping @Sendable (DaemonConfiguration) async -> Void,
         notifier: any ServiceManagerNotifier,
-        logger: Logger
+        logger: Logger,
+        onAttempt: @escaping @Sendable () -> Void = {}
     ) {
         self.signals = signals
         self.load = load
         self.apply = apply
         self.notifier = notifier
         self.logger = logger
+        self.onAttempt = onAttempt
     }
 
     /// Why the last reload was refused, while that is the latest news.
@@ -52,6 +56,7 @@ package final class ConfigurationReloader<Signals: AsyncSequence & Sendable>: Se
                 logger.error("Configuration reload refused, keeping the current configuration", metadata: ["error": "\(reason)"])
                 notifier.ready(status: "reload refused: \(reason)")
             }
+            onAttempt()
         }
     }
 }

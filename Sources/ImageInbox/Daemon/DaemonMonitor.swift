@@ -2,64 +2,103 @@ import Foundation
 package import Logging
 import ServiceLifecycle
 
-/// Keeps systemd informed: the `STATUS=` line current, and `WATCHDOG=1` pings at half the
-/// watchdog interval, sent only while the watcher's loop is really turning, so that a hung
-/// daemon is restarted.
+/// Keeps systemd informed: the `STATUS=` line sent whenever what it says changed, and
+/// `WATCHDOG=1` pings at half the watchdog interval, sent only while the watcher and the runner
+/// still answer, so that a hung daemon is restarted.
+///
+/// Nothing here runs on a timer: a status change arrives on `changes` (bursts coalesced to one
+/// line per ``statusCoalescing``), and the only deadlines are the next watchdog ping (when
+/// `WatchdogSec` is set) and midnight, when the day's figures start again.
 package final class DaemonMonitor: Service {
+    private enum Wake: Sendable {
+        case changed
+        case deadline
+    }
+
     private let notifier: any ServiceManagerNotifier
     private let runner: JobRunner
     private let ledger: Ledger
-    private let isAlive: @Sendable (Duration) -> Bool
+    private let changes: AsyncStream<Void>
+    private let isAlive: @Sendable () async -> Bool
     private let inboxCount: @Sendable () -> Int
     private let note: @Sendable () -> String?
     private let logger: Logger
-    private let statusInterval: Duration
+    private let statusCoalescing: Duration
 
     /// - Parameters:
-    ///   - isAlive: Whether the watcher's loop turned within the given time.
+    ///   - changes: An element whenever the line may have changed (the queue moved, a job
+    ///     finished, a reload was applied or refused).
+    ///   - isAlive: Whether the watcher's loop and the runner still take work (asked once per
+    ///     half watchdog interval).
     ///   - inboxCount: How many inboxes are watched now (a reload may change it).
     ///   - note: News to add to the line, such as a refused reload.
+    ///   - statusCoalescing: The least time between two `STATUS=` lines.
     package init(
         notifier: any ServiceManagerNotifier,
         runner: JobRunner,
         ledger: Ledger,
-        isAlive: @escaping @Sendable (Duration) -> Bool,
+        changes: AsyncStream<Void>,
+        isAlive: @escaping @Sendable () async -> Bool,
         inboxCount: @escaping @Sendable () -> Int,
         note: @escaping @Sendable () -> String? = { nil },
         logger: Logger,
-        statusInterval: Duration = .seconds(1)
+        statusCoalescing: Duration = .milliseconds(250)
     ) {
         self.notifier = notifier
         self.runner = runner
         self.ledger = ledger
+        self.changes = changes
         self.isAlive = isAlive
         self.inboxCount = inboxCount
         self.note = note
         self.logger = logger
-        self.statusInterval = statusInterval
+        self.statusCoalescing = statusCoalescing
     }
 
     package func run() async throws {
+        let clock = ContinuousClock()
         let watchdog = notifier.watchdogInterval
         if let watchdog { logger.info("Watchdog enabled", metadata: ["watchdog.interval_s": "\(watchdog.components.seconds)"]) }
-        let tick = min(statusInterval, (watchdog ?? statusInterval) / 2)
-        var lastStatus = ""
-        var lastPing = ContinuousClock.now - .seconds(3600)
-        while !Task.isCancelledOrShuttingDown {
-            let line = await statusLine()
-            if line != lastStatus {
-                notifier.status(line)
-                lastStatus = line
+        let alarm = DeadlineAlarm(clock: clock)
+        let (wakes, wake) = AsyncStream.makeStream(of: Wake.self)
+        await withDiscardingTaskGroup { group in
+            group.addTask { [changes] in
+                for await _ in changes { wake.yield(.changed) }
             }
-            if let watchdog, ContinuousClock.now - lastPing >= watchdog / 2 {
-                if isAlive(watchdog / 2) {
-                    notifier.watchdog()
-                    lastPing = .now
-                } else {
-                    logger.warning("The watcher's loop is not turning, watchdog ping withheld")
+            group.addTask { await alarm.run { wake.yield(.deadline) } }
+            var lastStatus = ""
+            var lastSent = clock.now - statusCoalescing
+            var statusDue: ContinuousClock.Instant? = clock.now
+            var nextPing = watchdog.map { clock.now + $0 / 2 }
+            var midnight = clock.now + Self.durationUntilMidnight()
+            wake.yield(.deadline)
+            for await event in wakes.cancelOnGracefulShutdown() {
+                let now = clock.now
+                if event == .changed { statusDue = min(statusDue ?? .now, max(now, lastSent + statusCoalescing)) }
+                if now >= midnight {
+                    statusDue = now
+                    midnight = now + Self.durationUntilMidnight()
                 }
+                if let due = statusDue, now >= due {
+                    statusDue = nil
+                    lastSent = now
+                    let line = await statusLine()
+                    if line != lastStatus {
+                        notifier.status(line)
+                        lastStatus = line
+                    }
+                }
+                if let watchdog, let ping = nextPing, now >= ping {
+                    if await isAlive() {
+                        notifier.watchdog()
+                    } else {
+                        logger.warning("The watcher or the runner is not answering, watchdog ping withheld")
+                    }
+                    nextPing = clock.now + watchdog / 2
+                }
+                alarm.wake(at: [statusDue, nextPing, midnight].compactMap { $0 }.min())
             }
-            try? await Task.sleep(for: tick)
+            group.cancelAll()
         }
     }
 
@@ -74,11 +113,11 @@ package final class DaemonMonitor: Service {
         )
         return note().map { "\(line); reload refused: \($0)" } ?? line
     }
-}
 
-extension Task where Success == Never, Failure == Never {
-    /// Whether the current task was cancelled or the service is shutting down gracefully.
-    static var isCancelledOrShuttingDown: Bool {
-        isCancelled || isShuttingDownGracefully
+    private static func durationUntilMidnight() -> Duration {
+        let calendar = Calendar.current
+        let now = Date()
+        let tomorrow = calendar.startOfDay(for: calendar.date(byAdding: .day, value: 1, to: now) ?? now)
+        return .milliseconds(Int64(max(1, tomorrow.timeIntervalSince(now)) * 1000))
     }
 }

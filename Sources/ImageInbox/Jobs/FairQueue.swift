@@ -1,3 +1,5 @@
+import DequeModule
+
 /// The sources waiting for a worker, handed out in turn across inboxes, one job per file at a
 /// time, and held back while the queue is paused.
 ///
@@ -14,7 +16,10 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
         package var probePath: String?
     }
 
-    private var queues: [String: [SettledSource]] = [:]
+    // Per inbox the waiting paths in order, and each one's newest state: enqueueing and taking
+    // stay O(1) with a backlog of tens of thousands of files.
+    private var queues: [String: Deque<String>] = [:]
+    private var waiting: [String: SettledSource] = [:]
     private var inboxes: [String] = []
     private var nextInbox = 0
     private var inFlight: Set<String> = []
@@ -29,7 +34,7 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
     }
 
     /// How many sources wait.
-    package var waitingCount: Int { queues.values.reduce(0) { $0 + $1.count } + again.count }
+    package var waitingCount: Int { waiting.count + again.count }
 
     /// How many jobs run.
     package var runningCount: Int { inFlight.count }
@@ -41,16 +46,13 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
             again[source.path] = source
             return
         }
-        if !inboxes.contains(source.inbox) { inboxes.append(source.inbox) }
-        var queue = queues[source.inbox, default: []]
-        if let index = queue.firstIndex(where: { $0.path == source.path }) {
-            queue[index] = source
-        } else if atFront {
-            queue.insert(source, at: 0)
+        if waiting.updateValue(source, forKey: source.path) != nil { return }
+        if queues[source.inbox] == nil { inboxes.append(source.inbox) }
+        if atFront {
+            queues[source.inbox, default: []].prepend(source.path)
         } else {
-            queue.append(source)
+            queues[source.inbox, default: []].append(source.path)
         }
-        queues[source.inbox] = queue
     }
 
     /// The next source to run, taking inboxes in turn; nil when none may run now.
@@ -61,15 +63,19 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
         }
         for offset in 0..<inboxes.count {
             let inbox = inboxes[(nextInbox + offset) % inboxes.count]
-            guard var queue = queues[inbox], !queue.isEmpty else { continue }
-            let source = queue.removeFirst()
-            queues[inbox] = queue
+            guard let path = queues[inbox]?.popFirst(), let source = waiting.removeValue(forKey: path) else { continue }
             nextInbox = (nextInbox + offset + 1) % inboxes.count
             inFlight.insert(source.path)
             if pause != nil { pause?.probePath = source.path }
             return source
         }
         return nil
+    }
+
+    /// When the current pause lets a probe through (nil when not paused or a probe is running):
+    /// the queue's next deadline.
+    package var pauseEnds: Instant? {
+        pause.flatMap { $0.probePath == nil ? $0.until : nil }
     }
 
     /// Holds every job back until `until`; then one goes through as a probe.

@@ -57,6 +57,7 @@ extension JobRunner {
         let waited = now().timeIntervalSince(job.createdAt)
         guard waited >= Double(configuration.orphanTimeout.components.seconds) else {
             logger.info("Edit bundle waits for its parts", metadata: ["bundle.missing": "\(missing.joined(separator: ", "))", "job.id": "\(job.id)"])
+            await scheduleOrphanCheck()
             return .finished
         }
         let problem = ImageInboxError(

@@ -12,9 +12,13 @@ extension JobRunner {
             await pauseQueue(reason: String(format: "daily budget of $%.2f reached ($%.2f spent today)", limit, spent), for: durationUntilTomorrow())
             return .paused
         }
-        // Read again rather than kept from intake: the file may have changed or gone while it waited.
+        // What intake read serves while the file is unchanged; else it is read again, as it may
+        // have changed or gone while it waited.
         let bytes: [UInt8]
-        switch FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) {
+        let unchanged = source.content?.bytes != nil && FileSystem.identity(of: source.path) == source.identity
+        switch unchanged ? .success(source.content?.bytes ?? []) : await FileSystem.offloaded({
+            FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize)
+        }) {
         case .success(let read): bytes = read
         case .failure(let error) where error.code == ENOENT:
             logger.info("Source was removed before its job ran, job cancelled")
@@ -32,9 +36,7 @@ extension JobRunner {
         if EditBundle.isInstruction(source.path) {
             return await processEdit(source, instruction: bytes, logger: logger)
         }
-        let hash = ContentHash.of(bytes)
-        guard await !isFinished(source, hash: hash, logger: logger) else { return .finished }
-
+        let hash = unchanged ? source.content?.hash ?? ContentHash.of(bytes) : ContentHash.of(bytes)
         let request: GenerationRequest
         do throws(ImageInboxError) {
             let document = try PromptDocument(data: Data(bytes))
@@ -44,6 +46,8 @@ extension JobRunner {
             )
             request = GenerationRequest(prompt: document.prompt, parameters: parameters)
         } catch {
+            // A file already reported with this content is not reported again (a restart rescans it).
+            guard await !isFinished(source, hash: hash, logger: logger) else { return .finished }
             await fail(source, hash: hash, problem: error, logger: logger)
             return .finished
         }
@@ -70,9 +74,16 @@ extension JobRunner {
         let encodedParameters = (try? JSONEncoder().encode(work.parameters)).map { String(decoding: $0, as: UTF8.self) }
         let job: JobRecord
         do {
-            job = try await ledger.beginJob(
-                sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: work.kind, parameters: encodedParameters, now: now()
-            )
+            // One transaction: a content already finished is not sent again.
+            guard
+                let started = try await ledger.beginJob(
+                    sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: work.kind, parameters: encodedParameters, now: now()
+                )
+            else {
+                logger.debug("Source already finished with this content, nothing to do")
+                return .finished
+            }
+            job = started
         } catch {
             logger.error("Ledger write failed, the file waits for the next scan", metadata: ["error": "\(error)"])
             return .finished
@@ -158,10 +169,14 @@ extension JobRunner {
         let format = ImageFormat(sniffing: embedded[0]) ?? work.parameters.format
         var attempt = 1
         while true {
+            let stem = work.resultStem(for: source)
+            let written = await FileSystem.offloaded {
+                Result { () throws(ImageInboxError) in
+                    try ResultWriter.write(embedded, stem: stem, fileExtension: format.fileExtension, numbered: embedded.count > 1)
+                }
+            }
             do {
-                let outputs = try ResultWriter.write(
-                    embedded, stem: work.resultStem(for: source), fileExtension: format.fileExtension, numbered: embedded.count > 1
-                )
+                let outputs = try written.get()
                 try? await ledger.recordSuccess(job, outputs: outputs, usage: usage, estimatedUSD: estimate, now: now())
                 ErrorReport.removeStale(for: source.path)
                 logger.info(

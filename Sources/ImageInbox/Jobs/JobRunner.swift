@@ -78,22 +78,26 @@ package final class JobRunner: Service {
     let ledger: Ledger
     let logger: Logger
     let now: @Sendable () -> Date
-    let queue = JobQueue()
-    private let sources: AsyncStream<SettledSource>
+    let queue: JobQueue
+    private let orphanAlarm = DeadlineAlarm(clock: ContinuousClock())
+    private let sources: AsyncStream<[SettledSource]>
 
+    /// - Parameter onChange: Called whenever the queue moves or a job ends (for `STATUS=`).
     package init(
         configuration: Configuration,
-        sources: AsyncStream<SettledSource>,
+        sources: AsyncStream<[SettledSource]>,
         generator: some ImageGenerating,
         ledger: Ledger,
         logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        onChange: @escaping @Sendable () -> Void = {}
     ) {
         self.settings = Mutex((configuration, generator))
         self.sources = sources
         self.ledger = ledger
         self.logger = logger
         self.now = now
+        self.queue = JobQueue(onChange: onChange)
     }
 
     /// The current configuration (a reload may change it between jobs).
@@ -119,7 +123,7 @@ package final class JobRunner: Service {
     /// Lifts a pause at once (after a configuration reload, say).
     package func resume() async {
         await queue.resume()
-        try? await ledger.setDaemonState("paused", nil, now: now())
+        await publishPause(nil)
     }
 
     package func run() async throws {
@@ -127,80 +131,129 @@ package final class JobRunner: Service {
         if interrupted > 0 {
             logger.notice("Jobs interrupted by the last stop were put back in the queue", metadata: ["job.count": "\(interrupted)"])
         }
-        try? await ledger.setDaemonState("paused", nil, now: now())
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await source in self.sources.cancelOnGracefulShutdown() {
-                    await self.accept(source)
-                }
-                await self.queue.close()
-            }
-            group.addTask {
-                // Wakes waiting workers when a pause runs out, and re-checks edit bundles whose
-                // parts have been missing for the orphan timeout, so that the folder hears of it.
-                var ticks = 0
-                while await !self.queue.isClosed {
-                    try? await Task.sleep(for: .milliseconds(250))
-                    await self.queue.tick()
-                    ticks += 1
-                    if ticks % 8 == 0 { await self.revisitOrphans() }
-                }
-            }
-            await queue.setLimit(configuration.concurrency)
-            // Parked workers cost nothing; the queue's limit decides how many run.
-            for _ in 0..<Self.maximumConcurrency {
+        await publishPause(nil)
+        await queue.setLimit(configuration.concurrency)
+        await scheduleOrphanCheck()
+        await withTaskGroup(of: Void.self) { timers in
+            // Nothing ticks: the queue's alarm fires when a pause runs out, the orphan alarm when the
+            // bundle that has waited longest for a part reaches the orphan timeout.
+            timers.addTask { await self.queue.pauseAlarm.run { await self.queue.pauseRanOut() } }
+            timers.addTask { await self.orphanAlarm.run { await self.revisitOrphans() } }
+            await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    while let source = await self.queue.next() {
-                        let outcome = await self.process(source)
-                        if await self.queue.finish(source, paused: outcome == .paused) {
-                            self.logger.notice("The images API accepts requests again, queue resumed")
-                            try? await self.ledger.setDaemonState("paused", nil, now: self.now())
+                    for await batch in self.sources.cancelOnGracefulShutdown() {
+                        await self.accept(batch)
+                    }
+                    await self.queue.close()
+                }
+                // Parked workers cost nothing; the queue's limit decides how many run.
+                for _ in 0..<Self.maximumConcurrency {
+                    group.addTask {
+                        while let source = await self.queue.next() {
+                            let outcome = await self.process(source)
+                            if await self.queue.finish(source, paused: outcome == .paused) {
+                                self.logger.notice("The images API accepts requests again, queue resumed")
+                                await self.publishPause(nil)
+                            }
                         }
                     }
                 }
             }
+            timers.cancelAll()
         }
     }
 
+    /// Whether the runner still takes work: its queue answers (for the systemd watchdog).
+    package func isResponsive() async -> Bool {
+        await !queue.isClosed
+    }
+
+    /// Re-checks edit bundles whose parts have been missing for the orphan timeout, so that the
+    /// folder hears of it.
     private func revisitOrphans() async {
         let cutoff = now().addingTimeInterval(-Double(configuration.orphanTimeout.components.seconds))
-        for job in (try? await ledger.waitingJobs(since: cutoff)) ?? [] {
-            guard let identity = FileSystem.identity(of: job.sourcePath) else {
-                try? await ledger.cancelWaitingJobs(sourcePath: job.sourcePath, now: now())
-                continue
+        do {
+            for job in try await ledger.waitingJobs(since: cutoff) {
+                guard let identity = FileSystem.identity(of: job.sourcePath) else {
+                    try await ledger.cancelWaitingJobs(sourcePath: job.sourcePath, now: now())
+                    continue
+                }
+                await queue.enqueue(SettledSource(inbox: job.inbox, path: job.sourcePath, identity: identity))
             }
-            await queue.enqueue(SettledSource(inbox: job.inbox, path: job.sourcePath, identity: identity))
+        } catch {
+            logger.error("Ledger lookup of waiting bundles failed, will look again in a minute", metadata: ["error": "\(error)"])
+            orphanAlarm.wake(at: .now + .seconds(60))
+            return
+        }
+        await scheduleOrphanCheck(notBefore: .now + .seconds(1))
+    }
+
+    /// Sets the orphan alarm for the bundle that has waited longest.
+    func scheduleOrphanCheck(notBefore earliest: ContinuousClock.Instant = .now) async {
+        do {
+            guard let began = try await ledger.earliestWait() else {
+                orphanAlarm.wake(at: nil)
+                return
+            }
+            let dueIn = began.addingTimeInterval(Double(configuration.orphanTimeout.components.seconds)).timeIntervalSince(now())
+            orphanAlarm.wake(at: max(earliest, .now + .milliseconds(Int64(max(0, dueIn) * 1000))))
+        } catch {
+            logger.error("Ledger lookup of waiting bundles failed, will look again in a minute", metadata: ["error": "\(error)"])
+            orphanAlarm.wake(at: .now + .seconds(60))
         }
     }
 
-    /// Records a settled source as queued (unless its content is finished) and queues it.
-    private func accept(_ source: SettledSource) async {
+    /// The largest source kept in memory between intake and its job; larger ones are read again.
+    static let keptContentSize = 16 * 1024
+
+    /// Reads and hashes settled sources, records them as queued in one ledger transaction (unless
+    /// their content is finished), and queues them with what was read.
+    private func accept(_ batch: [SettledSource]) async {
         // An edit's content is its instruction and every image: the job is recorded once all are read.
-        if EditBundle.isInstruction(source.path) {
-            await queue.enqueue(source)
-            return
-        }
-        if case .success(let bytes) = FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) {
-            let hash = ContentHash.of(bytes)
-            do {
-                let job = try await ledger.enqueue(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: "generation", now: now())
-                if job.state.isFinished {
-                    logger.debug("Source already finished with this content, nothing to do", metadata: ["file.path": "\(source.path)"])
-                    return
+        let (edits, prompts) = (batch.filter { EditBundle.isInstruction($0.path) }, batch.filter { !EditBundle.isInstruction($0.path) })
+        let read = await FileSystem.offloaded {
+            prompts.map { source -> SettledSource in
+                guard case .success(let bytes) = FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) else {
+                    return source
                 }
-            } catch {
-                logger.error("Ledger write failed, the file waits for the next scan", metadata: ["file.path": "\(source.path)", "error": "\(error)"])
-                return
+                var source = source
+                source.content = .init(bytes: bytes.count <= Self.keptContentSize ? bytes : nil, hash: ContentHash.of(bytes))
+                return source
             }
         }
         // Unreadable sources are queued too: their job reports why in the folder.
-        await queue.enqueue(source)
+        var queued = edits + read.filter { $0.content == nil }
+        let readable = read.filter { $0.content != nil }
+        let arrivals = readable.map {
+            Ledger.Arrival(sourcePath: $0.path, inbox: $0.inbox, contentHash: $0.content?.hash ?? "", kind: "generation")
+        }
+        do {
+            let jobs = try await ledger.enqueue(arrivals, now: now())
+            queued += zip(readable, jobs).filter { !$0.1.state.isFinished }.map(\.0)
+            if jobs.count > queued.count {
+                logger.debug("Sources already finished with this content, nothing to do", metadata: ["job.count": "\(jobs.count - queued.count)"])
+            }
+        } catch {
+            // Their jobs are still recorded when they start; only `status` misses them while they wait.
+            logger.error("Ledger write failed, sources queued without a ledger record", metadata: ["job.count": "\(readable.count)", "error": "\(error)"])
+            queued += readable
+        }
+        await queue.enqueue(contentsOf: queued)
     }
 
     /// Pauses the queue and publishes why.
     func pauseQueue(reason: String, for duration: Duration) async {
         await queue.pause(reason: reason, until: .now + duration)
-        try? await ledger.setDaemonState("paused", reason, now: now())
+        await publishPause(reason)
         logger.warning("Queue paused", metadata: ["pause.reason": "\(reason)", "pause.probe_in_s": "\(duration.components.seconds)"])
+    }
+
+    /// Records in the ledger why the queue is paused (nil: it is not), for `image-inbox status`.
+    private func publishPause(_ reason: String?) async {
+        do {
+            try await ledger.setDaemonState("paused", reason, now: now())
+        } catch {
+            logger.error("Ledger write failed, image-inbox status may show an old pause state", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -56,25 +56,54 @@ package struct Ledger: Sendable {
         }
     }
 
-    /// Records that this source content waits for a worker: a new job, or the unfinished one an
-    /// earlier run left. A finished job is returned as it is.
-    package func enqueue(sourcePath: String, inbox: String, contentHash: String, kind: String, now: Date) async throws -> JobRecord {
-        try await database.write { db in
-            if var record = try Self.job(db, sourcePath, contentHash) {
-                guard !record.state.isFinished, record.state != .queued else { return record }
-                record.state = .queued
-                record.updatedAt = now
-                try record.update(db)
-                return record
-            }
-            let record = JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .queued, now: now)
-            try record.insert(db)
-            return record
+    /// One source content to record as waiting for a worker.
+    package struct Arrival: Sendable {
+        package var sourcePath: String
+        package var inbox: String
+        package var contentHash: String
+        package var kind: String
+
+        package init(sourcePath: String, inbox: String, contentHash: String, kind: String) {
+            self.sourcePath = sourcePath
+            self.inbox = inbox
+            self.contentHash = contentHash
+            self.kind = kind
         }
     }
 
-    /// Starts an attempt at this source content: the queued job (or a new one) becomes running,
-    /// and its attempt count goes up.
+    /// Records that these source contents wait for a worker, in one transaction: a new job each,
+    /// or the unfinished one an earlier run left. A finished job is returned as it is.
+    ///
+    /// - Returns: The job of each arrival, in order.
+    package func enqueue(_ arrivals: [Arrival], now: Date) async throws -> [JobRecord] {
+        try await database.write { db in
+            try arrivals.map { arrival in
+                if var record = try Self.job(db, arrival.sourcePath, arrival.contentHash) {
+                    guard !record.state.isFinished, record.state != .queued else { return record }
+                    record.state = .queued
+                    record.updatedAt = now
+                    try record.update(db)
+                    return record
+                }
+                let record = JobRecord(
+                    sourcePath: arrival.sourcePath, inbox: arrival.inbox, contentHash: arrival.contentHash, kind: arrival.kind, state: .queued, now: now
+                )
+                try record.insert(db)
+                return record
+            }
+        }
+    }
+
+    /// Records that this source content waits for a worker (see ``enqueue(_:now:)``).
+    package func enqueue(sourcePath: String, inbox: String, contentHash: String, kind: String, now: Date) async throws -> JobRecord {
+        try await enqueue([Arrival(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind)], now: now)[0]
+    }
+
+    /// Starts an attempt at this source content, in one transaction: the queued job (or a new
+    /// one) becomes running and its attempt count goes up.
+    ///
+    /// - Returns: The running job, or nil when this content is already done or failed for good
+    ///   (nothing to send).
     package func beginJob(
         sourcePath: String,
         inbox: String = "",
@@ -82,10 +111,11 @@ package struct Ledger: Sendable {
         kind: String,
         parameters: String?,
         now: Date
-    ) async throws -> JobRecord {
+    ) async throws -> JobRecord? {
         try await database.write { db in
             var record = try Self.job(db, sourcePath, contentHash)
                 ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .queued, now: now)
+            guard !record.state.isFinished else { return nil }
             record.state = .running
             record.parameters = parameters
             record.attempts += 1
@@ -113,6 +143,13 @@ package struct Ledger: Sendable {
                 sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'waiting'",
                 arguments: [now, sourcePath]
             )
+        }
+    }
+
+    /// When the bundle that has waited longest for parts began waiting, if any waits.
+    package func earliestWait() async throws -> Date? {
+        try await reader.read { db in
+            try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM job WHERE state = 'waiting'")
         }
     }
 
