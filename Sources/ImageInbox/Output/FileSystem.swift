@@ -166,16 +166,7 @@ package enum FileSystem {
 
     /// The entries of a directory (names only), or nil when it cannot be read.
     package static func directoryEntries(_ path: String) -> [String]? {
-        guard let dir = opendir(path) else { return nil }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names.sorted()
+        directoryListing(path)?.map(\.name)
     }
 
     /// The wall clock (`CLOCK_REALTIME`) in nanoseconds since 1970, the time base of mtimes.
@@ -183,6 +174,38 @@ package enum FileSystem {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
+    /// What a directory entry is, as `readdir` tells without a `stat`.
+    package enum EntryKind: Sendable, Equatable {
+        case directory
+        case regularFile
+        /// A symbolic link, pipe, socket or device.
+        case other
+        /// The file system does not say (`DT_UNKNOWN`): `stat` it.
+        case unknown
+    }
+
+    /// The entries of a directory with their kinds, sorted by name, or nil when it cannot be read.
+    package static func directoryListing(_ path: String) -> [(name: String, kind: EntryKind)]? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var entries: [(name: String, kind: EntryKind)] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard name != "." && name != ".." else { continue }
+            let kind: EntryKind
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_DIR): kind = .directory
+            case Int32(DT_REG): kind = .regularFile
+            case Int32(DT_UNKNOWN): kind = .unknown
+            default: kind = .other
+            }
+            entries.append((name, kind))
+        }
+        return entries.sorted { $0.name < $1.name }
     }
 
     /// Whether anything (file, directory, dangling link) exists at `path`.

@@ -18,20 +18,36 @@ package struct IgnoreRules: Sendable, Equatable {
     ]
 
     // FNM_CASEFOLD is a GNU extension the Glibc module does not export.
-    private let caseFold: Int32 = 1 << 4
+    private static let caseFold: Int32 = 1 << 4
 
     /// The admin's extra globs, matched against names (case-insensitively, like the defaults).
-    package var extraPatterns: [String]
+    package var extraPatterns: [String] {
+        didSet { patterns = Self.compile(extraPatterns) }
+    }
+
+    // Every name a scan reads is matched: the globs are kept as C strings, converted once.
+    private var patterns: [[CChar]]
 
     package init(extraPatterns: [String] = []) {
         self.extraPatterns = extraPatterns
+        self.patterns = Self.compile(extraPatterns)
+    }
+
+    package static func == (lhs: IgnoreRules, rhs: IgnoreRules) -> Bool {
+        lhs.extraPatterns == rhs.extraPatterns
+    }
+
+    private static func compile(_ extra: [String]) -> [[CChar]] {
+        (defaultFilePatterns + extra).map { Array($0.utf8CString) }
     }
 
     /// Whether a file or folder with this name is ignored.
     package func ignores(name: String) -> Bool {
         if name.hasPrefix(".") { return true }
         if Self.defaultFolderNames.contains(name) { return true }
-        return (Self.defaultFilePatterns + extraPatterns).contains { fnmatch($0, name, caseFold) == 0 }
+        return name.withCString { name in
+            patterns.contains { pattern in pattern.withUnsafeBufferPointer { fnmatch($0.baseAddress, name, Self.caseFold) == 0 } }
+        }
     }
 
     /// Whether any component of `relativePath` (below the inbox) is ignored.

@@ -37,22 +37,53 @@ package struct InboxScanner: Sendable {
 
     /// Reads one folder (blocking: call it off Swift's cooperative pool).
     ///
+    /// Only candidates are stat'ed: the directory entry's type tells folders from files, and
+    /// whether an image belongs to a bundle is decided from its siblings' names, so a folder of
+    /// finished results costs one `readdir`.
+    ///
     /// - Parameter removingStaleTemporaryFiles: Also delete temp files a killed run left behind.
     package func scanFolder(_ directory: String, removingStaleTemporaryFiles: Bool = false) -> FolderScan {
         var scan = FolderScan(wallClockNanoseconds: FileSystem.wallClockNanoseconds())
-        for name in FileSystem.directoryEntries(directory) ?? [] {
-            let path = directory + "/" + name
-            if removingStaleTemporaryFiles && ResultWriter.isTemporaryName(name) {
+        let entries = FileSystem.directoryListing(directory) ?? []
+        let siblings = Set(entries.map(\.name))
+        let inBundleFolder = EditBundle.isBundleFolder(directory)
+        for entry in entries {
+            let path = directory + "/" + entry.name
+            if removingStaleTemporaryFiles && ResultWriter.isTemporaryName(entry.name) {
                 FileSystem.remove(path)
                 continue
             }
-            guard !ignoreRules.ignores(name: name), let identity = FileSystem.identity(of: path) else { continue }
+            guard !ignoreRules.ignores(name: entry.name) else { continue }
+            if entry.kind == .directory {
+                scan.subfolders.append(path)
+                continue
+            }
+            guard entry.kind == .unknown || Self.mayBeCandidate(entry.name, inBundleFolder: inBundleFolder, siblings: siblings),
+                let identity = FileSystem.identity(of: path)
+            else { continue }
             if identity.isDirectory {
                 scan.subfolders.append(path)
-            } else if isCandidate(path: path) {
+            } else if Self.mayBeCandidate(entry.name, inBundleFolder: inBundleFolder, siblings: siblings) {
                 scan.files.append((path, identity))
             }
         }
         return scan
+    }
+
+    /// Whether a file named `name` may be a trigger or a bundle image, judged from the names
+    /// beside it; a false positive only costs a settle wait, as ``isCandidate(path:)`` decides
+    /// again when it settles.
+    static func mayBeCandidate(_ name: String, inBundleFolder: Bool, siblings: Set<String>) -> Bool {
+        let source = SourceName(path: name)
+        let fileExtension = source.fileExtension
+        if fileExtension == "prompt" || fileExtension == "edit" { return true }
+        if inBundleFolder && EditBundle.instructionNames.contains(name.lowercased()) { return true }
+        guard EditBundle.imageExtensions.contains(fileExtension) else { return false }
+        if inBundleFolder {
+            return !EditBundle.isResult(name) && EditBundle.instructionNames.contains(where: siblings.contains)
+        }
+        var stem = source.stem
+        if stem.lowercased().hasSuffix(".mask") { stem = String(stem.dropLast(5)) }
+        return siblings.contains(stem + ".edit")
     }
 }
