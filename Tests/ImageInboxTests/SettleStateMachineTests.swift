@@ -103,4 +103,33 @@ struct SettleStateMachineTests {
         machine.forget(below: "/in/sub")
         #expect(machine.duePaths(now: at(10)) == ["/in/other.prompt"])
     }
+
+    @Test func aRenameIsCompleteAtOnceUnlessTheFileIsEmpty() {
+        var machine = machine
+        machine.record(.renamed, path: "/in/a.prompt", identity: identity(size: 100), now: at(0))
+        machine.record(.renamed, path: "/in/empty.prompt", identity: identity(size: 0, inode: 8), now: at(0))
+        #expect(machine.duePaths(now: at(0)) == ["/in/a.prompt"])
+        #expect(machine.decide(path: "/in/a.prompt", identity: identity(size: 100), now: at(0)) == .settled(identity(size: 100)))
+        #expect(machine.duePaths(now: at(4.9)).isEmpty)
+        #expect(machine.duePaths(now: at(5)) == ["/in/empty.prompt"])
+    }
+
+    @Test func aScannedFileAtRestIsDueAtOnceAndAnOpenDoesNotPostponeIt() {
+        var machine = machine
+        machine.record(.scannedAtRest, path: "/in/old.prompt", identity: identity(size: 10), now: at(0))
+        machine.record(.opened, path: "/in/old.prompt", identity: nil, now: at(0.1))
+        #expect(machine.duePaths(now: at(0.1)) == ["/in/old.prompt"])
+    }
+
+    @Test func theNextDeadlineIsTheEarliestWindowAndNoneWhenNothingWaits() {
+        var machine = machine
+        #expect(machine.nextDeadline() == nil)
+        machine.record(.modified, path: "/in/slow.prompt", identity: identity(size: 10), now: at(0))
+        machine.record(.closed, path: "/in/fast.prompt", identity: identity(size: 10, inode: 9), now: at(1))
+        #expect(machine.nextDeadline() == at(1.5))
+        _ = machine.decide(path: "/in/fast.prompt", identity: identity(size: 10, inode: 9), now: at(1.5))
+        #expect(machine.nextDeadline() == at(5))
+        machine.forget(path: "/in/slow.prompt")
+        #expect(machine.nextDeadline() == nil)
+    }
 }

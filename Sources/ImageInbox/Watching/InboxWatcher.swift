@@ -165,8 +165,13 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     }
                     if !hadSource, let source = state.eventSource { forward(source) }
                 }
-                let settled = state.settledPaths(now: now)
-                if !settled.isEmpty { output.yield(settled) }
+                // Files are decided only when the alarm fires, even when one is due at once: the
+                // alarm's input queues behind the events already delivered, so a write right
+                // after a rename is seen before the rename is taken as "done".
+                if case .deadline = input {
+                    let settled = state.settledPaths(now: now)
+                    if !settled.isEmpty { output.yield(settled) }
+                }
                 scanNext()
                 alarm.wake(at: state.nextDeadline())
             }

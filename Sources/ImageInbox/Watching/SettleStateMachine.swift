@@ -6,8 +6,10 @@ import HeapModule
 /// a FUSE SMB client closes an empty file first, NFSv4 repeats a close, NFSv3 never closes, and
 /// slow uploads pause for seconds. So a file is complete only when it has settled:
 ///
-/// - after a close-after-write or a rename into place: the settle window passes with no new
-///   activity and the same inode, size and mtime at both ends;
+/// - after a rename into place (the atomic saver's "I am done"), or found by a scan untouched
+///   for longer than the quiet window: at once;
+/// - after a close-after-write: the settle window passes with no new activity and the same
+///   inode, size and mtime at both ends;
 /// - with only create/modify/attribute changes seen (or seen by a scan): the longer quiet window
 ///   passes with inode, size and mtime unchanged;
 /// - an empty file is complete only when the quiet window says so.
@@ -210,8 +212,11 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
     }
 
     private func window(for entry: Pending) -> Duration {
+        // An empty file is never complete before the quiet window: after a close it is the FUSE SMB
+        // client's first, empty close, and an empty file renamed in (Foundation's createFile) is
+        // about to be written.
+        guard (entry.identity?.size ?? 0) > 0 else { return configuration.quietWindow }
         if entry.immediate { return .zero }
-        // An empty file after a close is the FUSE SMB client's first, empty close: wait for the real write.
-        return entry.closed && (entry.identity?.size ?? 0) > 0 ? configuration.settleWindow : configuration.quietWindow
+        return entry.closed ? configuration.settleWindow : configuration.quietWindow
     }
 }
