@@ -145,7 +145,7 @@ struct StubHandler: Sendable {
                 }
                 items.append(["url": "http://\(authority)/files/\(name)", "b64_json": NSNull(), "revised_prompt": NSNull()])
             } else {
-                items.append(["b64_json": Data(image).base64EncodedString()])
+                items.append(["b64_json": encoded(image, key: key)])
             }
         }
         var body: [String: Any] = ["created": Int(Date().timeIntervalSince1970), "data": items]
@@ -157,8 +157,19 @@ struct StubHandler: Sendable {
                              "input_tokens_details": ["text_tokens": 50, "image_tokens": 0]]
             body["output_format"] = valid.format.rawValue
         }
-        let data = (try? JSONSerialization.data(withJSONObject: body)) ?? Data()
+        // Slashes unescaped, as real APIs send base64.
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes])) ?? Data()
         return json(200, String(decoding: data, as: UTF8.self))
+    }
+
+    /// The base64 of a cached image, encoded once.
+    private func encoded(_ image: [UInt8], key: String) -> String {
+        store.withState { state in
+            if let cached = state.base64Cache[key] { return cached }
+            let encoded = Data(image).base64EncodedString()
+            state.base64Cache[key] = encoded
+            return encoded
+        }
     }
 
     func json(_ status: Int, _ text: String) -> Response {

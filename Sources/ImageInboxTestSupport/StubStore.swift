@@ -7,6 +7,7 @@ final class StubStore: Sendable {
         var faults: [StubFault] = []
         var files: [String: [UInt8]] = [:]
         var imageCache: [String: [UInt8]] = [:]
+        var base64Cache: [String: String] = [:]
         var nextFile = 0
         var latency: ClosedRange<Int> = 0...0
         /// Generation and edit requests being answered now, and the most there ever were at once.

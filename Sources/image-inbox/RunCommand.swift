@@ -86,7 +86,13 @@ struct RunCommand: AsyncParsableCommand {
         // Shutdown runs in reverse order: the reloader and the watcher stop first, then the runner
         // drains; jobs still in flight after the shutdown timeout are cancelled and stay queued.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: monitor), .init(service: runner), .init(service: watcher), .init(service: reloader)],
+            services: [
+                .init(service: monitor),
+                // The runner ends once the watcher, stopped before it, has closed its stream of sources.
+                .init(service: runner, successTerminationBehavior: .ignore),
+                .init(service: watcher),
+                .init(service: reloader),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         )

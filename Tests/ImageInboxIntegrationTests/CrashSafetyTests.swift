@@ -64,7 +64,8 @@ struct CrashSafetyTests {
             }
             let daemon = try DaemonProcess(arguments: setup.arguments + ["--concurrency", "1"], log: setup.log)
             let finished = await eventually(timeout: .seconds(120)) { (1...jobs).allSatisfy { !setup.results(of: $0).isEmpty } }
-            #expect(await daemon.terminate() == 0)
+            let status = await daemon.terminate()
+            #expect(status == 0, "exit \(String(describing: status)): \(setup.daemonLog.suffix(1500))")
             #expect(finished, "\(setup.daemonLog.suffix(2000))")
 
             #expect(kills >= 10)
@@ -92,7 +93,7 @@ struct CrashSafetyTests {
 
             let restarted = try DaemonProcess(arguments: setup.arguments + ["--concurrency", "2"], log: setup.log)
             #expect(await eventually(timeout: .seconds(30)) { (1...6).allSatisfy { !setup.results(of: $0).isEmpty } })
-            #expect(await restarted.terminate() == 0)
+            #expect(await restarted.terminate() == 0, "\(setup.daemonLog.suffix(1500))")
             #expect(setup.stub.generationRequests.count == 6, "nothing was sent twice")
             for index in 1...6 { #expect(setup.results(of: index).count == 1) }
             #expect(setup.leftovers().isEmpty)

@@ -71,7 +71,12 @@ struct DaemonHarness {
             ledger: ledger,
             logger: logger
         )
-        let group = ServiceGroup(services: [runner, watcher], logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: runner, successTerminationBehavior: .ignore), .init(service: watcher)],
+                logger: logger
+            )
+        )
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {
@@ -83,7 +88,13 @@ struct DaemonHarness {
                 throw error
             }
             await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+            do {
+                try await tasks.waitForAll()
+            } catch {
+                // The client must be shut down whatever ended the services.
+                try? await client.shutdown()
+                throw error
+            }
         }
         try await client.shutdown()
     }

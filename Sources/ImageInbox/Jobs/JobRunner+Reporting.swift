@@ -10,7 +10,7 @@ extension JobRunner {
             ("size", work.parameters.size ?? "default"),
             ("quality", work.parameters.quality ?? "default"),
             ("format", work.parameters.format.rawValue),
-            ("created", ISO8601DateFormatter().string(from: now())),
+            ("created", Date.ISO8601FormatStyle().format(now())),
             ("source", String(source.path.dropFirst(source.inbox.count + 1))),
             ("job", job.id),
             ("generator", "image-inbox \(ImageInboxVersion.current)"),

@@ -299,6 +299,8 @@ package struct Ledger: Sendable {
     }
 
     private static func job(_ db: Database, _ sourcePath: String, _ contentHash: String) throws -> JobRecord? {
-        try JobRecord.filter(Column("sourcePath") == sourcePath && Column("contentHash") == contentHash).fetchOne(db)
+        // Asked once or twice per job: a cached statement is prepared once per connection.
+        let statement = try db.cachedStatement(sql: "SELECT * FROM job WHERE sourcePath = ? AND contentHash = ?")
+        return try JobRecord.fetchOne(statement, arguments: [sourcePath, contentHash])
     }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import GRDB
+
+// Every job reads and writes its row a few times; Codable's generic decoding and encoding
+// showed up in profiles, so the columns are mapped by hand.
+extension JobRecord {
+    init(row: Row) throws {
+        self.init(id: row["id"], sourcePath: row["sourcePath"], inbox: row["inbox"], contentHash: row["contentHash"], kind: row["kind"], state: row["state"], now: row["createdAt"])
+        parameters = row["parameters"]
+        attempts = row["attempts"]
+        requeues = row["requeues"]
+        errorCode = row["errorCode"]
+        lastError = row["lastError"]
+        outputs = row["outputs"]
+        usdSpent = row["usdSpent"]
+        costIsEstimate = row["costIsEstimate"]
+        inputTokens = row["inputTokens"]
+        outputTokens = row["outputTokens"]
+        updatedAt = row["updatedAt"]
+    }
+
+    func encode(to container: inout PersistenceContainer) throws {
+        container["id"] = id
+        container["sourcePath"] = sourcePath
+        container["inbox"] = inbox
+        container["contentHash"] = contentHash
+        container["kind"] = kind
+        container["state"] = state
+        container["parameters"] = parameters
+        container["attempts"] = attempts
+        container["requeues"] = requeues
+        container["errorCode"] = errorCode
+        container["lastError"] = lastError
+        container["outputs"] = outputs
+        container["usdSpent"] = usdSpent
+        container["costIsEstimate"] = costIsEstimate
+        container["inputTokens"] = inputTokens
+        container["outputTokens"] = outputTokens
+        container["createdAt"] = createdAt
+        container["updatedAt"] = updatedAt
+    }
+}
