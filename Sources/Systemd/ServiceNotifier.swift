@@ -36,12 +36,6 @@ package struct ServiceNotifier: Sendable {
         send(["WATCHDOG=1"])
     }
 
-    /// `EXTEND_TIMEOUT_USEC=…`: startup or shutdown needs this much longer.
-    package func extendTimeout(by duration: Duration) {
-        let microseconds = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
-        send(["EXTEND_TIMEOUT_USEC=\(microseconds)"])
-    }
-
     /// The watchdog interval systemd expects pings within (`WatchdogSec=`), or nil when off.
     package var watchdogInterval: Duration? {
         var microseconds: UInt64 = 0

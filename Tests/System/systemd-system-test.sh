@@ -5,12 +5,12 @@
 # the journal, reload without losing a queued job, the watchdog restarting a frozen daemon,
 # stop draining in-flight work, and the API key in no journal line.
 #
-# Needs root, systemd-container and a built tree (swift build). Never boots systemd on the
+# Needs root, systemd-container and a built tree (swift build -c release). Never boots systemd on the
 # machine's own root. Stops only what it started, by PID.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-bin=$(swift build --show-bin-path)
+bin=$(swift build -c release --show-bin-path)
 key="sk-system-test-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 work=$(mktemp -d /var/tmp/image-inbox-system.XXXXXX)
 root="$work/merged"

@@ -1,0 +1,1 @@
+"""Helpers of Benchmarks/run: processes, fixtures, measurements and the scenarios."""
