@@ -88,8 +88,7 @@ struct RunCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: monitor),
-                // The runner ends once the watcher, stopped before it, has closed its stream of sources.
-                .init(service: runner, successTerminationBehavior: .ignore),
+                .init(service: runner),
                 .init(service: watcher),
                 .init(service: reloader),
             ],

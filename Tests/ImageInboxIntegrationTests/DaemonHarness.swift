@@ -71,12 +71,7 @@ struct DaemonHarness {
             ledger: ledger,
             logger: logger
         )
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [.init(service: runner, successTerminationBehavior: .ignore), .init(service: watcher)],
-                logger: logger
-            )
-        )
+        let group = ServiceGroup(services: [runner, watcher], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {

@@ -30,22 +30,31 @@ struct InboxWatcherTests {
         source: ScriptedEventSource? = nil,
         _ body: (InboxWatcher<ContinuousClock>) async throws -> Void
     ) async throws -> [String] {
+        try await watch(mode: mode, source: source, settle: .init(settleWindow: .milliseconds(200), quietWindow: .milliseconds(800))) { watcher, _ in
+            try await body(watcher)
+        }
+    }
+
+    /// Runs a watcher with these windows while `body` runs (given the watcher and what it has
+    /// handed on so far) and returns the paths it handed on.
+    func watch(
+        mode: WatchMode = .inotify,
+        source: ScriptedEventSource? = nil,
+        settle: SettleStateMachine<ContinuousClock.Instant>.Configuration,
+        _ body: (InboxWatcher<ContinuousClock>, _ handedSoFar: @escaping () -> [String]) async throws -> Void
+    ) async throws -> [String] {
         var logger = Logger(label: "watcher-test")
         logger.logLevel = .critical
+        let ready = Mutex(false)
         let watcher = InboxWatcher(
-            configuration: .init(
-                inboxes: [inbox],
-                mode: mode,
-                settle: .init(settleWindow: .milliseconds(200), quietWindow: .milliseconds(800)),
-                pollInterval: .milliseconds(300),
-                rescanInterval: .seconds(600)
-            ),
+            configuration: .init(inboxes: [inbox], mode: mode, settle: settle, pollInterval: .milliseconds(300), rescanInterval: .seconds(600)),
             clock: ContinuousClock(),
             logger: logger,
             eventSource: { rules in
                 if let source { return source }
                 return try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) })
-            }
+            },
+            onReady: { ready.withLock { $0 = true } }
         )
         let handed = Collected()
         let group = ServiceGroup(services: [watcher], logger: logger)
@@ -54,8 +63,10 @@ struct InboxWatcherTests {
             tasks.addTask {
                 for await batch in watcher.settledSources { handed.paths.withLock { $0 += batch.map(\.path) } }
             }
+            #expect(await eventually { ready.withLock { $0 } })
+            // The startup scan of the (empty) inbox runs after READY.
             try await Task.sleep(for: .milliseconds(300))
-            try await body(watcher)
+            try await body(watcher) { handed.paths.withLock { $0 } }
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
         }
@@ -142,28 +153,9 @@ struct InboxWatcherTests {
     /// A watcher whose windows are far longer than any test waits: what it hands on came through
     /// an immediate path (a rename, a file at rest found by a scan).
     func watchWithLongWindows(_ body: (_ handedSoFar: @escaping () -> [String]) async throws -> Void) async throws -> [String] {
-        var logger = Logger(label: "watcher-test")
-        logger.logLevel = .critical
-        let ready = Mutex(false)
-        let watcher = InboxWatcher(
-            configuration: .init(inboxes: [inbox], mode: .inotify, settle: .init(settleWindow: .seconds(120), quietWindow: .seconds(300))),
-            clock: ContinuousClock(),
-            logger: logger,
-            onReady: { ready.withLock { $0 = true } }
-        )
-        let handed = Collected()
-        let group = ServiceGroup(services: [watcher], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            tasks.addTask {
-                for await batch in watcher.settledSources { handed.paths.withLock { $0 += batch.map(\.path) } }
-            }
-            #expect(await eventually { ready.withLock { $0 } })
-            try await body { handed.paths.withLock { $0 } }
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        try await watch(settle: .init(settleWindow: .seconds(120), quietWindow: .seconds(300))) { _, handedSoFar in
+            try await body(handedSoFar)
         }
-        return handed.paths.withLock { $0 }
     }
 
     @Test func aFileRenamedIntoPlaceIsCompleteAtOnce() async throws {

@@ -21,7 +21,13 @@ struct SourceChangeTests {
                 try harness.drop("a.prompt", "First")
                 #expect(await eventually { harness.stub.generationRequests.count == 1 })
                 try harness.drop("b.prompt", "Second, soon deleted")
-                try await Task.sleep(for: .milliseconds(600))
+                // Deleted once it waits in the queue behind a's request.
+                var queued = false
+                for _ in 0..<200 where !queued {
+                    queued = try await ledger(harness).allJobs().contains { $0.sourcePath.hasSuffix("/b.prompt") && $0.state == .queued }
+                    if !queued { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                #expect(queued)
                 try FileManager.default.removeItem(atPath: harness.inbox + "/b.prompt")
                 #expect(await eventually { harness.names().contains("a.png") })
                 try await Task.sleep(for: .milliseconds(500))

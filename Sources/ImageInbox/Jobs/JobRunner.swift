@@ -144,6 +144,9 @@ package final class JobRunner: Service {
                     for await batch in self.sources.cancelOnGracefulShutdown() {
                         await self.accept(batch)
                     }
+                    // The watcher, stopped first, ends the sources; the runner keeps its queue
+                    // until its own turn to stop, as the service group expects.
+                    try? await gracefulShutdown()
                     await self.queue.close()
                 }
                 // Parked workers cost nothing; the queue's limit decides how many run.

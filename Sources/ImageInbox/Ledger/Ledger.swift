@@ -8,6 +8,8 @@ import GRDB
 /// it is a WAL database, so `image-inbox status` can read it while the daemon writes.
 package struct Ledger: Sendable {
     private let database: any DatabaseWriter
+    /// Every write goes through this, so that writes arriving together share a transaction.
+    private let commits: GroupCommit
     /// Reads go through this (the writer itself, or a read-only pool for `status`).
     let reader: any DatabaseReader
 
@@ -36,6 +38,7 @@ package struct Ledger: Sendable {
 
     private init(database: any DatabaseWriter) throws {
         self.database = database
+        self.commits = GroupCommit(database: database)
         self.reader = database
         try Self.migrator.migrate(database)
     }
@@ -43,6 +46,7 @@ package struct Ledger: Sendable {
     /// A ledger that is only read; writes through it fail.
     init(readingFrom pool: DatabasePool) {
         self.database = pool
+        self.commits = GroupCommit(database: pool)
         self.reader = pool
     }
 
@@ -76,7 +80,7 @@ package struct Ledger: Sendable {
     ///
     /// - Returns: The job of each arrival, in order.
     package func enqueue(_ arrivals: [Arrival], now: Date) async throws -> [JobRecord] {
-        try await database.write { db in
+        try await commits.write { db in
             try arrivals.map { arrival in
                 if var record = try Self.job(db, arrival.sourcePath, arrival.contentHash) {
                     guard !record.state.isFinished, record.state != .queued else { return record }
@@ -112,7 +116,7 @@ package struct Ledger: Sendable {
         parameters: String?,
         now: Date
     ) async throws -> JobRecord? {
-        try await database.write { db in
+        try await commits.write { db in
             var record = try Self.job(db, sourcePath, contentHash)
                 ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .queued, now: now)
             guard !record.state.isFinished else { return nil }
@@ -128,7 +132,7 @@ package struct Ledger: Sendable {
     /// Records that an edit bundle waits for parts; the first record's `createdAt` is when the
     /// wait began.
     package func recordWaiting(sourcePath: String, inbox: String, contentHash: String, now: Date) async throws -> JobRecord {
-        try await database.write { db in
+        try await commits.write { db in
             if let record = try Self.job(db, sourcePath, contentHash) { return record }
             let record = JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: "edit", state: .waiting, now: now)
             try record.insert(db)
@@ -138,7 +142,7 @@ package struct Ledger: Sendable {
 
     /// Ends the waits of a bundle whose parts have all arrived.
     package func cancelWaitingJobs(sourcePath: String, now: Date) async throws {
-        try await database.write { db in
+        try await commits.write { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'waiting'",
                 arguments: [now, sourcePath]
@@ -167,7 +171,7 @@ package struct Ledger: Sendable {
 
     /// Marks the queued jobs of a source that went away before they ran.
     package func cancelQueuedJobs(sourcePath: String, now: Date) async throws {
-        try await database.write { db in
+        try await commits.write { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'queued'",
                 arguments: [now, sourcePath]
@@ -179,7 +183,7 @@ package struct Ledger: Sendable {
     ///
     /// - Returns: How many there were.
     package func requeueInterrupted(now: Date) async throws -> Int {
-        try await database.write { db in
+        try await commits.write { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'queued', requeues = requeues + 1, updatedAt = ? WHERE state = 'running'",
                 arguments: [now]
@@ -193,7 +197,7 @@ package struct Ledger: Sendable {
     ///
     /// - Returns: The failed job, whose id the error file names.
     package func recordFailure(sourcePath: String, inbox: String, contentHash: String, kind: String, error: ImageInboxError, now: Date) async throws -> JobRecord {
-        try await database.write { db in
+        try await commits.write { db in
             var record = try Self.job(db, sourcePath, contentHash)
                 ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .failed, now: now)
             record.state = .failed
@@ -212,7 +216,7 @@ package struct Ledger: Sendable {
         record.errorCode = error.code.description
         record.lastError = error.message
         record.updatedAt = now
-        try await database.write { [record] db in try record.save(db) }
+        try await commits.write { [record] db in try record.save(db) }
     }
 
     /// Records a job's results and cost.
@@ -229,7 +233,7 @@ package struct Ledger: Sendable {
         record.inputTokens = usage.inputTokens
         record.outputTokens = usage.outputTokens
         record.updatedAt = now
-        try await database.write { [record] db in try record.save(db) }
+        try await commits.write { [record] db in try record.save(db) }
     }
 
     /// Dollars spent by jobs finished since `date`.
@@ -273,7 +277,7 @@ package struct Ledger: Sendable {
 
     /// Sets (or with nil, clears) one of the daemon's published facts, such as why it is paused.
     package func setDaemonState(_ key: String, _ value: String?, now: Date) async throws {
-        try await database.write { db in
+        try await commits.write { db in
             if let value {
                 try db.execute(
                     sql: "INSERT INTO daemonState (key, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
@@ -293,7 +297,7 @@ package struct Ledger: Sendable {
     }
 
     private func setState(of record: JobRecord, to state: JobState, now: Date) async throws {
-        try await database.write { db in
+        try await commits.write { db in
             try db.execute(sql: "UPDATE job SET state = ?, updatedAt = ? WHERE id = ?", arguments: [state, now, record.id])
         }
     }

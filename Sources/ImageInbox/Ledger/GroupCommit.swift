@@ -1,0 +1,113 @@
+import GRDB
+import Synchronization
+
+/// Commits the ledger writes that arrive while another commit runs together, in one transaction.
+///
+/// With 32 jobs in flight, jobs start and finish at nearly the same moments; one transaction (and
+/// one WAL append) per change made SQLite's writer the daemon's busiest thread. Each write runs
+/// in a savepoint of its own, so one that fails is rolled back alone and its caller gets its
+/// error; the others commit. A caller returns only once its write is committed.
+final class GroupCommit: Sendable {
+    private struct State {
+        var waiting: [any GroupCommitEntry] = []
+        var committing = false
+    }
+
+    private let database: any DatabaseWriter
+    private let state = Mutex(State())
+
+    init(database: any DatabaseWriter) {
+        self.database = database
+    }
+
+    /// Runs `body` in the next transaction and returns its result once that transaction committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let entry = Entry(body)
+        let leads = state.withLock { state -> Bool in
+            state.waiting.append(entry)
+            defer { state.committing = true }
+            return !state.committing
+        }
+        // The first writer to find no commit running commits for everyone waiting, until none waits.
+        if leads { await commitWaiting() }
+        return try await entry.value()
+    }
+
+    private func commitWaiting() async {
+        while true {
+            let batch = state.withLock { state -> [any GroupCommitEntry] in
+                defer { state.waiting = [] }
+                if state.waiting.isEmpty { state.committing = false }
+                return state.waiting
+            }
+            guard !batch.isEmpty else { return }
+            do {
+                try await database.write { db in
+                    for entry in batch { entry.run(db) }
+                }
+                for entry in batch { entry.finish(commitError: nil) }
+            } catch {
+                for entry in batch { entry.finish(commitError: error) }
+            }
+        }
+    }
+}
+
+/// One write waiting for its commit.
+private protocol GroupCommitEntry: Sendable {
+    /// Runs the write in a savepoint of its own, keeping its result or error.
+    func run(_ db: Database)
+    /// Hands the kept result (or the commit's error) to the caller.
+    func finish(commitError: (any Error)?)
+}
+
+private final class Entry<T: Sendable>: GroupCommitEntry {
+    private struct State {
+        var result: Result<T, any Error>?
+        var finished = false
+        var waiter: CheckedContinuation<T, any Error>?
+    }
+
+    private let body: @Sendable (Database) throws -> T
+    private let state = Mutex(State())
+
+    init(_ body: @escaping @Sendable (Database) throws -> T) {
+        self.body = body
+    }
+
+    func run(_ db: Database) {
+        var result: Result<T, any Error> = .failure(CancellationError())
+        do {
+            try db.inSavepoint {
+                result = .success(try body(db))
+                return .commit
+            }
+        } catch {
+            result = .failure(error)
+        }
+        state.withLock { $0.result = result }
+    }
+
+    func finish(commitError: (any Error)?) {
+        let (waiter, result) = state.withLock { state -> (CheckedContinuation<T, any Error>?, Result<T, any Error>) in
+            if let commitError { state.result = .failure(commitError) }
+            state.finished = true
+            defer { state.waiter = nil }
+            return (state.waiter, state.result ?? .failure(CancellationError()))
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let result = state.withLock { state -> Result<T, any Error>? in
+                guard state.finished else {
+                    state.waiter = continuation
+                    return nil
+                }
+                return state.result ?? .failure(CancellationError())
+            }
+            if let result { continuation.resume(with: result) }
+        }
+    }
+}
