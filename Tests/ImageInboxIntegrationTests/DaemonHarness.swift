@@ -49,7 +49,9 @@ struct DaemonHarness {
             clock: ContinuousClock(),
             logger: logger
         )
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
+        // As the daemon does: a pool as large as the concurrency.
+        let clients = HTTPClients()
+        let client = clients.client(concurrency: concurrency)
         let key = APIKey(stub.apiKey)
         let profile = ProviderProfile.profile(for: provider)
         let runner = JobRunner(
@@ -79,7 +81,7 @@ struct DaemonHarness {
             } catch {
                 await group.triggerGracefulShutdown()
                 try? await tasks.waitForAll()
-                try? await client.shutdown()
+                try? await clients.shutdown()
                 throw error
             }
             await group.triggerGracefulShutdown()
@@ -87,11 +89,11 @@ struct DaemonHarness {
                 try await tasks.waitForAll()
             } catch {
                 // The client must be shut down whatever ended the services.
-                try? await client.shutdown()
+                try? await clients.shutdown()
                 throw error
             }
         }
-        try await client.shutdown()
+        try await clients.shutdown()
     }
 
     /// Writes a file into the inbox (as one write and close).

@@ -66,6 +66,18 @@ struct GenerationTests {
         }
     }
 
+    @Test func theConfiguredConcurrencyIsTheNumberOfRequestsInFlight() async throws {
+        try await DaemonHarness.run { harness in
+            // More than AsyncHTTPClient's default of 8 connections per host.
+            harness.stub.setLatency(milliseconds: 3000...3000)
+            try await harness.withDaemon(concurrency: 12) {
+                for index in 1...12 { try harness.drop("p\(index).prompt", "Prompt \(index)") }
+                #expect(await eventually { harness.stub.maximumInFlight == 12 }, "\(harness.stub.maximumInFlight) in flight")
+                #expect(await eventually { harness.names().filter { $0.hasSuffix(".png") }.count == 12 })
+            }
+        }
+    }
+
     @Test func folderDefaultsApplyBelowTheirFolderAndFrontMatterWins() async throws {
         try await DaemonHarness.run { harness in
             try harness.drop("posters-hq/image-inbox.yaml", "size: 1024x1536\nquality: high\n")

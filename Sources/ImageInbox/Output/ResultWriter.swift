@@ -10,7 +10,7 @@ import Inotify
 /// Each image is written to a hidden temp file in the target folder, flushed to disk, then
 /// renamed to the first free name: `NAME.png`, `NAME-2.png`, … for one image, `NAME-1.png`,
 /// `NAME-2.png`, … for several. A name that is taken is never overwritten, and a crash leaves at
-/// most a hidden temp file, which ``removeStaleTemporaryFiles(in:)`` clears on the next start.
+/// most a hidden temp file, which the startup scan clears (``InboxScanner/scanFolder(_:removingStaleTemporaryFiles:)``).
 package enum ResultWriter {
     /// The marker in the daemon's temp file names.
     package static let temporaryMarker = ".image-inbox-"
@@ -61,16 +61,6 @@ package enum ResultWriter {
             FileSystem.remove(temporary)
             throw failure(writing: path, code)
         }
-    }
-
-    /// Removes temp files an earlier run left behind when it was killed mid-write.
-    ///
-    /// - Returns: How many were removed.
-    @discardableResult
-    package static func removeStaleTemporaryFiles(in directory: String) -> Int {
-        let stale = (FileSystem.directoryEntries(directory) ?? []).filter(isTemporaryName)
-        for name in stale { FileSystem.remove(directory + "/" + name) }
-        return stale.count
     }
 
     /// Whether a file name is one of the daemon's temp files.
