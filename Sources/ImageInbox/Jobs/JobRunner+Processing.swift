@@ -15,10 +15,14 @@ extension JobRunner {
         // What intake read serves while the file is unchanged; else it is read again, as it may
         // have changed or gone while it waited.
         let bytes: [UInt8]
-        let unchanged = source.content?.bytes != nil && FileSystem.identity(of: source.path) == source.identity
-        switch unchanged ? .success(source.content?.bytes ?? []) : await FileSystem.offloaded({
-            FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize)
-        }) {
+        let kept = source.content?.bytes != nil && FileSystem.identity(of: source.path) == source.identity ? source.content : nil
+        let contents: Result<[UInt8], SyscallError>
+        if let keptBytes = kept?.bytes {
+            contents = .success(keptBytes)
+        } else {
+            contents = await FileSystem.offloaded { FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) }
+        }
+        switch contents {
         case .success(let read): bytes = read
         case .failure(let error) where error.code == ENOENT:
             logger.info("Source was removed before its job ran, job cancelled")
@@ -36,7 +40,7 @@ extension JobRunner {
         if EditBundle.isInstruction(source.path) {
             return await processEdit(source, instruction: bytes, logger: logger)
         }
-        let hash = unchanged ? source.content?.hash ?? ContentHash.of(bytes) : ContentHash.of(bytes)
+        let hash = kept?.hash ?? ContentHash.of(bytes)
         let request: GenerationRequest
         do throws(ImageInboxError) {
             let document = try PromptDocument(data: Data(bytes))
