@@ -50,6 +50,7 @@ struct SharedOptions: ParsableArguments {
             EnvironmentVariablesProvider(secretsSpecifier: .specific(["IMAGE_INBOX_API_KEY"])).prefixKeys(with: ["image_inbox"]),
         ]
         let path = config ?? environment["IMAGE_INBOX_CONFIG"] ?? "/etc/image-inbox/config.yaml"
+        try ConfigurationFile.check(path)
         providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path), allowMissing: config == nil))
 
         return try DaemonConfiguration(

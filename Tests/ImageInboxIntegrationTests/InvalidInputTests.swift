@@ -121,4 +121,44 @@ struct InvalidInputTests {
             #expect(harness.stub.generationRequests.map { $0.fields["prompt"] } == ["A real cat"])
         }
     }
+
+    /// The peak resident memory of this process so far, in bytes (`VmHWM`).
+    static func peakResidentBytes() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        return try #require(Int(line.split(separator: " ").dropFirst().first ?? "")) * 1024
+    }
+
+    @Test func anAliasBombInFrontMatterOrFolderDefaultsIsReportedAndTheNextPromptIsMade() async throws {
+        let bomb = GuardedYAMLBomb.text
+        try await DaemonHarness.run { harness in
+            let peakBefore = try Self.peakResidentBytes()
+            try await harness.withDaemon {
+                try harness.drop("bomb.prompt", "---\n" + bomb + "\n---\nA cat")
+                try harness.drop("posters/" + FolderDefaults.fileName, bomb)
+                try harness.drop("posters/poster.prompt", "A poster")
+                #expect(await eventually { harness.names().contains("bomb.error.txt") && harness.names(in: "posters").contains("poster.error.txt") })
+                try harness.drop("next.prompt", "A dog")
+                #expect(await eventually { harness.names().contains("next.png") })
+            }
+            // Expanded, the bomb is a billion values: gigabytes. Refused, it costs nothing.
+            #expect(try Self.peakResidentBytes() - peakBefore < 256 * 1024 * 1024)
+            #expect(harness.stub.generationRequests.map { $0.fields["prompt"] } == ["A dog"])
+            let front = String(decoding: try harness.bytes("bomb.error.txt"), as: UTF8.self)
+            #expect(front.contains("anchor or alias") && front.contains("line 2"), "\(front)")
+            let folder = String(decoding: try harness.bytes("posters/poster.error.txt"), as: UTF8.self)
+            #expect(folder.contains("image-inbox.yaml") && folder.contains("anchor or alias"), "\(folder)")
+        }
+    }
+}
+
+/// A billion-laughs document: nine levels of ten aliases, about a kilobyte.
+enum GuardedYAMLBomb {
+    static let text: String = {
+        var lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+        for level in 1...9 {
+            lines.append("a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]")
+        }
+        return lines.joined(separator: "\n")
+    }()
 }

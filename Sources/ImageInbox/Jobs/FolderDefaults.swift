@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// A folder's own defaults: `image-inbox.yaml` in any folder of an inbox sets parameters for that
 /// folder and everything below it, so that a share admin can make a "posters-hq" folder that
@@ -7,6 +6,8 @@ import Yams
 package enum FolderDefaults {
     /// The file name holding a folder's defaults.
     package static let fileName = "image-inbox.yaml"
+    /// The largest defaults file read.
+    static let maximumFileSize = 64 * 1024
 
     /// The defaults that apply to files in `directory`: every `image-inbox.yaml` from the inbox
     /// root down to `directory`, deeper folders winning.
@@ -22,14 +23,15 @@ package enum FolderDefaults {
         var result = ImageParameters()
         for folder in folders {
             let path = folder + "/" + fileName
-            guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: 64 * 1024) else { continue }
+            guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: maximumFileSize) else { continue }
             let mapping: [String: Any]
             do {
-                mapping = try (Yams.load(yaml: String(decoding: bytes, as: UTF8.self)) as? [String: Any]) ?? [:]
+                mapping = try (GuardedYAML.load(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumFileSize) as? [String: Any]) ?? [:]
             } catch {
+                let place = error.line.map { " (line \($0))" } ?? ""
                 throw ImageInboxError(
                     code: .invalidParameter,
-                    message: "The folder defaults in '\(path)' are not valid YAML (\(error)). Ask the share's admin to fix it.",
+                    message: "The folder defaults in '\(path)'\(place) \(error.problem). Ask the share's admin to fix it.",
                     cause: error
                 )
             }

@@ -1,5 +1,4 @@
 package import Foundation
-import Yams
 
 /// A `.prompt` (or instruction) file: optional YAML front matter and the prompt text.
 ///
@@ -97,14 +96,19 @@ package struct PromptDocument: Sendable, Equatable {
         return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     }
 
+    /// The most front matter read; a handful of keys takes a few hundred bytes.
+    static let maximumFrontMatterSize = 16 * 1024
+
     private static func parseYAML(_ yaml: String) throws(ImageInboxError) -> [String: Any] {
         let loaded: Any?
         do {
-            loaded = try Yams.load(yaml: yaml)
+            loaded = try GuardedYAML.load(yaml, maximumBytes: maximumFrontMatterSize)
         } catch {
+            // The front matter starts on the file's second line, after the opening '---'.
+            let place = error.line.map { " (line \($0 + 1))" } ?? ""
             throw ImageInboxError(
                 code: .invalidSource,
-                message: "The front matter is not valid YAML (\(error)). Write one 'key: value' per line.",
+                message: "The front matter\(place) \(error.problem). Write one 'key: value' per line.",
                 cause: error
             )
         }

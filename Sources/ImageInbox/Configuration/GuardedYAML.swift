@@ -1,0 +1,96 @@
+import Foundation
+import Yams
+
+/// YAML from files that people and admins write, read so that no file can exhaust the daemon.
+///
+/// Nine nested levels of ten aliases make a billion values out of one kilobyte, and Yams expands them
+/// while it builds values. So the document is composed first (aliases share their node there,
+/// which costs nothing), any anchor or alias is refused, and so is nesting past
+/// ``maximumDepth``; only then are values built. Brackets (`[[[[…`) are counted in the text
+/// before composing, as composing recurses once per level.
+package enum GuardedYAML {
+    /// The deepest nesting of mappings and sequences accepted.
+    package static let maximumDepth = 32
+
+    /// Why a document was refused, in words for the person who wrote it.
+    package struct Refusal: Error, Sendable, Equatable {
+        /// What is wrong and how to fix it (starts lower-case, to follow "The front matter …").
+        package var problem: String
+        /// The line (from 1, in the text given) where it is.
+        package var line: Int?
+
+        package init(problem: String, line: Int? = nil) {
+            self.problem = problem
+            self.line = line
+        }
+    }
+
+    /// Reads `text`, refusing anything that could make it expensive.
+    ///
+    /// - Returns: The document's value: nil for an empty document, else what `Yams.load` gives.
+    /// - Throws: ``Refusal`` for a document larger than `maximumBytes`, one with anchors or
+    ///   aliases, one nested too deep, or one that is not valid YAML.
+    package static func load(_ text: String, maximumBytes: Int) throws(Refusal) -> Any? {
+        guard text.utf8.count <= maximumBytes else {
+            throw Refusal(problem: "is \(text.utf8.count / 1024) KB; at most \(maximumBytes / 1024) KB is read")
+        }
+        if let line = lineNestingTooDeep(text) {
+            throw Refusal(problem: "nests lists or mappings more than \(maximumDepth) levels deep", line: line)
+        }
+        let parser: Parser
+        let root: Node?
+        do {
+            parser = try Parser(yaml: text)
+            root = try parser.singleRoot()
+        } catch {
+            throw Refusal(problem: "is not valid YAML (\(error))")
+        }
+        guard let root else { return nil }
+        // A node holds its anchor weakly and the parser holds them all: it must outlive the check.
+        try withExtendedLifetime(parser) { () throws(Refusal) in try check(root, depth: 1) }
+        return root.any
+    }
+
+    private static func check(_ node: Node, depth: Int) throws(Refusal) {
+        if node.anchor != nil || { if case .alias = node { return true } else { return false } }() {
+            throw Refusal(
+                problem: "uses a YAML anchor or alias ('&name' or '*name'), which is not accepted; write each value out",
+                line: node.mark?.line
+            )
+        }
+        guard depth <= maximumDepth else {
+            throw Refusal(problem: "nests lists or mappings more than \(maximumDepth) levels deep", line: node.mark?.line)
+        }
+        switch node {
+        case .mapping(let mapping):
+            for (key, value) in mapping {
+                try check(key, depth: depth + 1)
+                try check(value, depth: depth + 1)
+            }
+        case .sequence(let sequence):
+            for element in sequence { try check(element, depth: depth + 1) }
+        case .scalar, .alias:
+            return
+        }
+    }
+
+    /// The line where brackets (`[`, `{`) open past the limit; nil when they do not.
+    ///
+    /// Quotes and comments are not told apart from the rest: a document that needs more than
+    /// ``maximumDepth`` unclosed brackets even inside its strings is not one a person writes.
+    private static func lineNestingTooDeep(_ text: String) -> Int? {
+        var depth = 0
+        var line = 1
+        for byte in text.utf8 {
+            switch byte {
+            case 0x0A: line += 1
+            case 0x5B, 0x7B:  // [ {
+                depth += 1
+                if depth > maximumDepth { return line }
+            case 0x5D, 0x7D: depth = max(0, depth - 1)  // ] }
+            default: break
+            }
+        }
+        return nil
+    }
+}
