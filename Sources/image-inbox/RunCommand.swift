@@ -83,14 +83,22 @@ struct RunCommand: AsyncParsableCommand {
                 "dry_run": "\(settings.dryRun)", "ledger": "\(settings.ledgerPath)",
             ]
         )
-        // Shutdown runs in reverse order: the reloader and the watcher stop first, then the runner
-        // drains; jobs still in flight after the shutdown timeout are cancelled and stay queued.
+        let notice = ShutdownNotice(notifier: notifier) {
+            logger.notice(
+                "Stopping: no new jobs, waiting for those in flight",
+                metadata: ["shutdown.timeout_s": "\(settings.shutdownTimeout.components.seconds)"]
+            )
+        }
+        // Shutdown runs in reverse order: systemd hears STOPPING=1, the reloader and the watcher
+        // stop, then the runner drains; jobs still in flight after the shutdown timeout are
+        // cancelled and stay queued. The monitor goes last, so STATUS= and the watchdog go on.
         var groupConfiguration = ServiceGroupConfiguration(
             services: [
                 .init(service: monitor),
                 .init(service: runner),
                 .init(service: watcher),
                 .init(service: reloader),
+                .init(service: notice),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
@@ -99,11 +107,7 @@ struct RunCommand: AsyncParsableCommand {
         groupConfiguration.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: groupConfiguration)
         do {
-            try await withGracefulShutdownHandler {
-                try await group.run()
-            } onGracefulShutdown: {
-                notifier.stopping()
-            }
+            try await group.run()
         } catch {
             try? await httpClients.shutdown()
             throw error
