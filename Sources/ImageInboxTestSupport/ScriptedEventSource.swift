@@ -36,4 +36,9 @@ package final class ScriptedEventSource: FileEventSource {
     package func send(_ event: InotifyEvent) {
         continuation.yield(event)
     }
+
+    /// Ends the events, as a failed read of the inotify descriptor does.
+    package func finish() {
+        continuation.finish()
+    }
 }

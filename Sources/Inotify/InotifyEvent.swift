@@ -12,6 +12,9 @@ package enum InotifyEvent: Sendable, Equatable {
     /// A directory could not be watched (for example the user's watch limit was reached); it and
     /// everything below it is invisible to inotify.
     case unwatched(directory: String, reason: InotifyError)
+    /// Reading the descriptor failed for good: no event follows, and every watched tree must be
+    /// polled from now on. The last event of the stream.
+    case failed(InotifyError)
 }
 
 /// The kinds of inotify events, as the kernel's `IN_*` bits.

@@ -13,7 +13,8 @@ import Synchronization
 /// while it does. The blocking `read` runs on a thread of its own, never on Swift's cooperative pool.
 ///
 /// Contract: ``events()`` may be called once. The stream ends when the consumer stops iterating
-/// (cancellation) or when reading the descriptor fails for good; the descriptor is closed then.
+/// (cancellation) or when reading the descriptor fails for good, after an
+/// ``InotifyEvent/failed(_:)``; the descriptor is closed then.
 /// A directory that cannot be watched is reported as ``InotifyEvent/unwatched(directory:reason:)``
 /// and the rest of the tree is still watched.
 package final class InotifyWatcher: Sendable {
@@ -178,7 +179,11 @@ package final class InotifyWatcher: Sendable {
                 }
             case .failure(let error) where error.code == EINTR || error.code == EAGAIN:
                 continue
-            case .failure:
+            case .failure(let error):
+                let code = error.code
+                continuation.yield(
+                    .failed(InotifyError(code: .readFailed, message: "Reading inotify events failed: \(Syscall.describe(code)).", errno: code))
+                )
                 return
             }
         }

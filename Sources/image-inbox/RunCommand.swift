@@ -25,6 +25,7 @@ struct RunCommand: AsyncParsableCommand {
         let settings = try await load()
         LogTarget.bootstrap(logTarget, level: settings.logLevel)
         let logger = Logger(label: "image-inbox")
+        let (statusChanges, statusChanged) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let notifier = ServiceNotifier()
         let ledger = try Ledger.open(at: settings.ledgerPath)
         let httpClients = HTTPClients()
@@ -34,9 +35,9 @@ struct RunCommand: AsyncParsableCommand {
             configuration: settings.watch,
             clock: ContinuousClock(),
             logger: logger,
-            onReady: { notifier.ready(status: "watching \(settings.inboxes.count) inbox\(settings.inboxes.count == 1 ? "" : "es")") }
+            onReady: { notifier.ready(status: "watching \(settings.inboxes.count) inbox\(settings.inboxes.count == 1 ? "" : "es")") },
+            onChange: { statusChanged.yield() }
         )
-        let (statusChanges, statusChanged) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let runner = JobRunner(
             configuration: settings.runner,
             sources: watcher.settledSources,
@@ -73,7 +74,7 @@ struct RunCommand: AsyncParsableCommand {
             changes: statusChanges,
             isAlive: { await runner.isResponsive() && watcher.answeredLastPing() },
             inboxCount: { current.value.inboxes.count },
-            note: { reloader.lastRefusal },
+            notes: { [reloader.lastRefusal.map { "reload refused: \($0)" }, watcher.degradation].compactMap { $0 } },
             logger: logger
         )
         logger.info(

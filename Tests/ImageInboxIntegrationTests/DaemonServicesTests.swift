@@ -91,6 +91,26 @@ struct DaemonServicesTests {
         #expect(notifier.messages.first == "STATUS=watching 2 inboxes; 0 queued, 0 running, 0 failed today; $0.00 today")
     }
 
+    @Test func aWatcherDegradationReachesTheStatusLineWhenItIsReported() async throws {
+        let ledger = try Ledger.inMemory()
+        let (sources, _) = AsyncStream.makeStream(of: [SettledSource].self)
+        let runner = JobRunner(configuration: .init(profile: .profile(for: .aimlapi)), sources: sources, generator: PlaceholderGenerator(), ledger: ledger, logger: logger)
+        let notes = Mutex<[String]>([])
+        let notifier = RecordingNotifier()
+        let (changes, changed) = AsyncStream.makeStream(of: Void.self)
+        let monitor = DaemonMonitor(
+            notifier: notifier, runner: runner, ledger: ledger, changes: changes,
+            isAlive: { true }, inboxCount: { 1 }, notes: { notes.withLock { $0 } }, logger: logger, statusCoalescing: .milliseconds(10)
+        )
+        try await running([monitor]) {
+            #expect(await eventually { notifier.messages.count == 1 })
+            notes.withLock { $0 = ["inotify failed, polling 1 inbox instead"] }
+            changed.yield()
+            #expect(await eventually { notifier.messages.count == 2 })
+        }
+        #expect(notifier.messages.last == "STATUS=watching 1 inbox; 0 queued, 0 running, 0 failed today; $0.00 today; inotify failed, polling 1 inbox instead")
+    }
+
     @Test func theStatusLineCountsTheQueueFailuresCostAndPause() {
         #expect(
             StatusLine.make(inboxes: 1, queued: 3, running: 2, failedToday: 1, usdToday: 1.844, paused: "The images API refused the API key")

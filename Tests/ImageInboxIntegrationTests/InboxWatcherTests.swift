@@ -123,6 +123,23 @@ struct InboxWatcherTests {
         #expect(handed == [inbox + "/growing.prompt"])
     }
 
+    @Test(arguments: [true, false])
+    func anInotifyFailureTurnsTheInboxToPolling(sayingWhy: Bool) async throws {
+        let source = ScriptedEventSource()
+        let settle = SettleStateMachine<ContinuousClock.Instant>.Configuration(settleWindow: .milliseconds(200), quietWindow: .milliseconds(800))
+        let handed = try await watch(source: source, settle: settle) { watcher, handedSoFar in
+            try write("before.prompt", "Written while the events were already lost")
+            #expect(watcher.degradation == nil)
+            if sayingWhy { source.send(.failed(InotifyError(code: .readFailed, message: "scripted read failure", errno: 5))) }
+            source.finish()
+            #expect(await eventually { watcher.degradation == "inotify failed, polling 1 inbox instead" }, "\(watcher.degradation ?? "nil")")
+            // No event is sent for either file: only polling can find them.
+            try write("after.prompt", "A cat")
+            #expect(await eventually { Set(handedSoFar()) == [inbox + "/before.prompt", inbox + "/after.prompt"] }, "\(handedSoFar())")
+        }
+        #expect(handed.count == 2)
+    }
+
     @Test func aRepeatedCloseOnAnUnchangedFileIsNotANewArrival() async throws {
         let source = ScriptedEventSource()
         let path = inbox + "/cat.prompt"

@@ -21,7 +21,7 @@ package final class DaemonMonitor: Service {
     private let changes: AsyncStream<Void>
     private let isAlive: @Sendable () async -> Bool
     private let inboxCount: @Sendable () -> Int
-    private let note: @Sendable () -> String?
+    private let notes: @Sendable () -> [String]
     private let logger: Logger
     private let statusCoalescing: Duration
 
@@ -31,7 +31,8 @@ package final class DaemonMonitor: Service {
     ///   - isAlive: Whether the watcher's loop and the runner still take work (asked once per
     ///     half watchdog interval).
     ///   - inboxCount: How many inboxes are watched now (a reload may change it).
-    ///   - note: News to add to the line, such as a refused reload.
+    ///   - notes: News to add to the line, such as a refused reload or inboxes polled since
+    ///     inotify failed.
     ///   - statusCoalescing: The least time between two `STATUS=` lines.
     package init(
         notifier: any ServiceManagerNotifier,
@@ -40,7 +41,7 @@ package final class DaemonMonitor: Service {
         changes: AsyncStream<Void>,
         isAlive: @escaping @Sendable () async -> Bool,
         inboxCount: @escaping @Sendable () -> Int,
-        note: @escaping @Sendable () -> String? = { nil },
+        notes: @escaping @Sendable () -> [String] = { [] },
         logger: Logger,
         statusCoalescing: Duration = .milliseconds(250)
     ) {
@@ -50,7 +51,7 @@ package final class DaemonMonitor: Service {
         self.changes = changes
         self.isAlive = isAlive
         self.inboxCount = inboxCount
-        self.note = note
+        self.notes = notes
         self.logger = logger
         self.statusCoalescing = statusCoalescing
     }
@@ -111,7 +112,7 @@ package final class DaemonMonitor: Service {
         let line = StatusLine.make(
             inboxes: inboxCount(), queued: snapshot.waiting, running: snapshot.running, failedToday: failed, usdToday: usd, paused: snapshot.paused
         )
-        return note().map { "\(line); reload refused: \($0)" } ?? line
+        return ([line] + notes()).joined(separator: "; ")
     }
 
     private static func durationUntilMidnight() -> Duration {

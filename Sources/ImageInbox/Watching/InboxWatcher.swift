@@ -65,6 +65,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     private let clock: C
     private let logger: Logger
     private let onReady: @Sendable () -> Void
+    private let onChange: @Sendable () -> Void
+    private let currentDegradation = Mutex<String?>(nil)
     private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
     private let pings = Mutex<(sent: UInt64, answered: UInt64)>((0, 0))
 
@@ -74,6 +76,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     ///     unless a test passes a fake.
     ///   - onReady: Called once every inbox is watched (systemd's `READY=1`); the startup scan
     ///     goes on after it, and files it finds are handed on as it goes.
+    ///   - onChange: Called when ``degradation`` changes.
     package init(
         configuration: Configuration,
         clock: C,
@@ -81,7 +84,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         eventSource: @escaping @Sendable (IgnoreRules) throws -> any FileEventSource = { rules in
             try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) })
         },
-        onReady: @escaping @Sendable () -> Void = {}
+        onReady: @escaping @Sendable () -> Void = {},
+        onChange: @escaping @Sendable () -> Void = {}
     ) {
         (settledSources, output) = AsyncStream.makeStream(of: [SettledSource].self)
         (inputs, feed) = AsyncStream.makeStream(of: Input.self)
@@ -90,6 +94,13 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         self.logger = logger
         self.makeEventSource = eventSource
         self.onReady = onReady
+        self.onChange = onChange
+    }
+
+    /// What is wrong with how the inboxes are watched (inotify died and they are polled), for
+    /// `STATUS=`; nil while all is well.
+    package var degradation: String? {
+        currentDegradation.withLock { $0 }
     }
 
     /// Applies a reloaded configuration: new inboxes are watched and scanned, removed ones
@@ -122,7 +133,16 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             // The event source exists from the start, or from the reload that adds the first inotify inbox.
             func forward(_ source: any FileEventSource) {
                 group.addTask { [feed] in
-                    for await event in source.events() { feed.yield(.inotify(event)) }
+                    var failed = false
+                    for await event in source.events() {
+                        if case .failed = event { failed = true }
+                        feed.yield(.inotify(event))
+                    }
+                    // Only a failed read ends the events early (at shutdown this task is cancelled);
+                    // a source that ends without saying why is dead all the same.
+                    if !failed && !Task.isCancelled {
+                        feed.yield(.inotify(.failed(InotifyError(code: .readFailed, message: "The inotify event stream ended.", errno: 0))))
+                    }
                 }
             }
             // One folder is read at a time, on NIO's blocking thread pool, never on the cooperative pool.
@@ -171,6 +191,10 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                 if case .deadline = input {
                     let settled = state.settledPaths(now: now)
                     if !settled.isEmpty { output.yield(settled) }
+                }
+                if state.degradation != currentDegradation.withLock({ $0 }) {
+                    currentDegradation.withLock { $0 = state.degradation }
+                    onChange()
                 }
                 scanNext()
                 alarm.wake(at: state.nextDeadline())

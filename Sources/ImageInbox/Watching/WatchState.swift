@@ -28,6 +28,8 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     private(set) var configuration: Configuration
     private(set) var eventSource: (any FileEventSource)?
     private(set) var scanner: InboxScanner
+    /// What is wrong with how the inboxes are watched, for `STATUS=` (nil: nothing).
+    private(set) var degradation: String?
     private var machine: SettleStateMachine<C.Instant>
     private var handedOn: [String: FileSystem.Identity] = [:]
     private var polled: [String] = []
@@ -95,6 +97,8 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             scan(watchedInboxes, kind: "overflow", cleaning: false, now: now)
         case .unwatched(let directory, let error):
             pollInstead(directory, error, now: now)
+        case .failed(let error):
+            fallBackToPolling(because: error, now: now)
         case .change(let path, let mask):
             if mask.contains(.isDirectory) || watchedInboxes.contains(path) {
                 let ignored = configuration.ignoreRules.ignores(name: SourceName(path: path).fileName)
@@ -229,6 +233,25 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         logger.warning("Folder not watched, polling it instead", metadata: ["file.path": "\(directory)", "error": "\(error)"])
         polled.append(directory)
         nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
+    }
+
+    /// The event source is dead: every inbox it served is polled from now on, and scanned at
+    /// once, as events may have been lost before it died.
+    private mutating func fallBackToPolling(because error: InotifyError, now: C.Instant) {
+        guard eventSource != nil else { return }
+        eventSource = nil
+        let deaf = watchedInboxes.filter { !isPolled($0) }
+        polled += deaf
+        nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
+        degradation = "inotify failed, polling \(deaf.count) inbox\(deaf.count == 1 ? "" : "es") instead"
+        logger.error(
+            "inotify stopped delivering events, polling the inboxes instead until the next start",
+            metadata: [
+                "error": "\(error.message)", "inboxes": "\(deaf.joined(separator: ", "))",
+                "watch.poll_interval_s": "\(configuration.pollInterval.components.seconds)",
+            ]
+        )
+        scan(deaf, kind: "poll", cleaning: false, now: now)
     }
 
     private func inbox(of path: String) -> String {
