@@ -52,31 +52,55 @@ struct CrashSafetyTests {
 
     @Test func killedAtRandomMomentsEverySourceGetsExactlyOneResult() async throws {
         let jobs = 100
+        let rounds = 12
         try await withSetup(jobs: jobs) { setup in
-            setup.stub.setLatency(milliseconds: 50...250)
-            var kills = 0
-            // At most 40 rounds of 0.3–1.2 s each, so the loop is bounded in count and time.
-            for _ in 0..<40 where kills < 12 {
-                let daemon = try DaemonProcess(arguments: setup.arguments + ["--concurrency", "1"], log: setup.log)
-                try await Task.sleep(for: .milliseconds(Int.random(in: 300...1200)))
+            // Long enough that a kill right after a request arrives lands while it is in flight.
+            setup.stub.setLatency(milliseconds: 100...250)
+            let arguments = setup.arguments + ["--concurrency", "1"]
+            func prompt(_ index: Int) -> String { "Picture \(index) of \(jobs)" }
+            func written() -> Set<String> { Set((1...jobs).filter { !setup.results(of: $0).isEmpty }.map(prompt)) }
+            func sent() -> [String] { setup.stub.generationRequests.map { $0.fields["prompt"] ?? "" } }
+
+            var kills: [(sent: Int, written: Set<String>)] = []
+            var killsMidJob = 0
+            for round in 1...rounds {
+                let before = sent().count
+                let daemon = try DaemonProcess(arguments: arguments, log: setup.log)
+                // Awaited: after every SIGKILL the next start takes the work up again.
+                guard await eventually(timeout: .seconds(30), { sent().count > before }) else {
+                    _ = await daemon.terminate()
+                    Issue.record("round \(round): no request after the restart\n\(setup.daemonLog.suffix(2000))")
+                    return
+                }
+                // Odd rounds: killed with that request in flight; even rounds: at a random later moment.
+                if round.isMultiple(of: 2) { try await Task.sleep(for: .milliseconds(Int.random(in: 0...1000))) }
                 daemon.kill()
-                kills += 1
+                // Exact: the dead daemon writes nothing more.
+                let snapshot = (sent: sent(), written: written())
+                if !Set(snapshot.sent[before...]).isSubset(of: snapshot.written) { killsMidJob += 1 }
+                kills.append((snapshot.sent.count, snapshot.written))
             }
-            let daemon = try DaemonProcess(arguments: setup.arguments + ["--concurrency", "1"], log: setup.log)
-            let finished = await eventually(timeout: .seconds(120)) { (1...jobs).allSatisfy { !setup.results(of: $0).isEmpty } }
+
+            let daemon = try DaemonProcess(arguments: arguments, log: setup.log)
+            let finished = await eventually(timeout: .seconds(120)) { written().count == jobs }
             let status = await daemon.terminate()
             #expect(status == 0, "exit \(String(describing: status)): \(setup.daemonLog.suffix(1500))")
             #expect(finished, "\(setup.daemonLog.suffix(2000))")
 
-            #expect(kills >= 10)
-            for index in 1...jobs {
-                #expect(setup.results(of: index).count == 1, "p\(index): \(setup.results(of: index))")
+            let requests = sent()
+            // Nothing paid twice: a job whose result was in the folder at a kill is never requested after it.
+            for (number, kill) in kills.enumerated() {
+                let again = requests[kill.sent...].filter { kill.written.contains($0) }
+                #expect(again.isEmpty, "requested after kill \(number + 1) although written: \(Set(again))")
             }
+            // The test's own guard: its kills did catch jobs between the request and the result.
+            #expect(killsMidJob >= rounds / 3, "\(killsMidJob) of \(rounds) kills caught a job in flight")
+            #expect(Set(requests) == Set((1...jobs).map(prompt)), "every job sent, nothing else")
+            // One job at a time: each kill can lose at most the one request in flight.
+            #expect(requests.count <= jobs + rounds, "\(requests.count) requests for \(jobs) jobs and \(rounds) kills")
+            for index in 1...jobs { #expect(setup.results(of: index).count == 1, "p\(index): \(setup.results(of: index))") }
             #expect(setup.leftovers().isEmpty, "\(setup.leftovers())")
-            let requests = setup.stub.generationRequests.count
-            #expect(requests <= jobs + kills, "\(requests) requests for \(jobs) jobs and \(kills) kills")
-            #expect(requests >= jobs)
-            print("crash test: \(jobs) jobs, \(kills) kills, \(requests) requests")
+            print("crash test: \(jobs) jobs, \(rounds) kills (\(killsMidJob) mid-job), \(requests.count) requests")
         }
     }
 

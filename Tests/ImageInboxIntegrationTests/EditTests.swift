@@ -87,14 +87,33 @@ struct EditTests {
     @Test func aBundleWaitsForAnImageThatArrivesLater() async throws {
         try await DaemonHarness.run { harness in
             try await harness.withDaemon {
+                // withDaemon has already created the ledger; it is read as the daemon writes it.
+                let ledger = try Ledger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
+                func jobs() async throws -> [JobRecord] {
+                    try await ledger.allJobs().filter { $0.sourcePath.hasSuffix("/late.edit") }
+                }
                 try harness.drop("late.edit", "Add a rainbow")
-                try await Task.sleep(for: .seconds(20))
+                // Awaited: the runner looked at the bundle and recorded that it waits.
+                #expect(try await eventually { try await jobs().contains { $0.state == .waiting } })
+                #expect(try await jobs().map(\.state) == [.waiting])
                 #expect(harness.stub.editRequests.isEmpty)
                 #expect(!harness.names().contains("late.error.txt"))
                 try harness.drop("late.png", bytes: rex)
                 #expect(await eventually { harness.names().contains("late.edited.png") })
+                // The wait ended and the edit is recorded done.
+                #expect(
+                    try await eventually {
+                        let states = try await jobs().map(\.state)
+                        return states.contains(.cancelled) && states.contains(.done) && !states.contains(.waiting)
+                    }
+                )
             }
+            let request = try #require(harness.stub.editRequests.first)
             #expect(harness.stub.editRequests.count == 1)
+            #expect(request.fields["prompt"] == "Add a rainbow")
+            #expect(request.parts.filter { $0.filename != nil }.map(\.filename) == ["late.png"])
+            #expect(request.parts.first { $0.filename == "late.png" }?.bytes == rex)
+            #expect(!harness.names().contains("late.error.txt"))
         }
     }
 
