@@ -29,12 +29,14 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = ServiceNotifier()
         let ledger = try Ledger.open(at: settings.ledgerPath)
         let httpClients = HTTPClients()
+        let availability = InboxAvailability()
 
         // READY=1 once the ledger is open and every inbox is watched; the startup scan follows.
         let watcher = InboxWatcher(
             configuration: settings.watch,
             clock: ContinuousClock(),
             logger: logger,
+            availability: availability,
             onReady: { notifier.ready(status: "watching \(settings.inboxes.count) inbox\(settings.inboxes.count == 1 ? "" : "es")") },
             onChange: { statusChanged.yield() }
         )
@@ -44,6 +46,8 @@ struct RunCommand: AsyncParsableCommand {
             generator: settings.makeGenerator(httpClient: httpClients.client(concurrency: settings.concurrency), logger: logger),
             ledger: ledger,
             logger: logger,
+            availability: availability,
+            heldResults: settings.heldResults,
             onChange: { statusChanged.yield() }
         )
         let current = CurrentConfiguration(settings)

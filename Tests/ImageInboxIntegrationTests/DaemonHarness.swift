@@ -12,6 +12,9 @@ struct DaemonHarness {
     let stateDirectory: String
     let stub: ImagesAPIStub
 
+    /// Where the daemon keeps finished images while the inbox is away.
+    var heldResults: HeldResults { HeldResults(directory: stateDirectory + "/held-results") }
+
     /// Runs `body` with a fresh inbox, state folder and stub, and stops the stub afterwards.
     static func run(profile: StubProfile = .aimlapi, _ body: (DaemonHarness) async throws -> Void) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("image-inbox-it-\(UUID().uuidString)").path
@@ -44,10 +47,13 @@ struct DaemonHarness {
         var logger = Logger(label: "image-inbox-test")
         logger.logLevel = .warning
         let ledger = try Ledger.open(at: stateDirectory + "/ledger.sqlite")
+        // As the daemon does: the watcher tells the runner which inboxes are away.
+        let availability = InboxAvailability()
         let watcher = InboxWatcher(
             configuration: .init(inboxes: [inbox], mode: .inotify, settle: settle, pollInterval: .seconds(1), rescanInterval: .seconds(300)),
             clock: ContinuousClock(),
-            logger: logger
+            logger: logger,
+            availability: availability
         )
         // As the daemon does: a pool as large as the concurrency.
         let clients = HTTPClients()
@@ -71,7 +77,9 @@ struct DaemonHarness {
                 logger: logger
             ),
             ledger: ledger,
-            logger: logger
+            logger: logger,
+            availability: availability,
+            heldResults: heldResults
         )
         let group = ServiceGroup(services: [runner, watcher], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -125,11 +133,11 @@ struct DaemonHarness {
 ///
 /// - Returns: Whether it held in time.
 @discardableResult
-func eventually(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async rethrows -> Bool {
+func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if try condition() { return true }
+        if try await condition() { return true }
         try? await Task.sleep(for: .milliseconds(50))
     }
-    return try condition()
+    return try await condition()
 }

@@ -40,6 +40,14 @@ package struct DaemonConfiguration: Sendable {
     package var shutdownTimeout: Duration
     /// How long an edit bundle waits for a missing part.
     package var orphanTimeout: Duration
+    /// The most megabytes of finished images kept in the state directory while their inbox is
+    /// away; past it, new jobs wait.
+    package var heldResultsMaximumMB: Int
+
+    /// Where finished images wait while their inbox is away.
+    package var heldResults: HeldResults {
+        HeldResults(directory: stateDirectory + "/held-results", maximumBytes: Int64(heldResultsMaximumMB) * 1_048_576)
+    }
 
     /// What a command needs from the configuration.
     package enum Purpose: Sendable {
@@ -188,6 +196,8 @@ package struct DaemonConfiguration: Sendable {
         pauseProbeInterval = try seconds("pause_probe_seconds", 300)
         shutdownTimeout = try seconds("shutdown_timeout_seconds", 60)
         orphanTimeout = try seconds("orphan_timeout_seconds", 600)
+        heldResultsMaximumMB = try wholeNumber("held_results_max_mb") ?? 1024
+        guard heldResultsMaximumMB > 0 else { throw invalid("held_results_max_mb must be a positive number of megabytes.") }
         maximumUSDPerDay = try number("max_usd_per_day")
         if let limit = maximumUSDPerDay, limit <= 0 { throw invalid("max_usd_per_day must be a positive number of dollars.") }
 

@@ -28,7 +28,9 @@ extension JobRunner {
             return await wait(for: missing, source: source, instructionHash: instructionHash, logger: logger)
         case .ready(let ready):
             bundle = ready
-            try? await ledger.cancelWaitingJobs(sourcePath: source.path, now: now())
+            await recording("the end of the bundle's wait", consequence: "image-inbox status counts it as waiting until it is done", logger: logger) {
+                try await ledger.cancelWaitingJobs(sourcePath: source.path, now: now())
+            }
         }
 
         let request: EditRequest
@@ -51,9 +53,11 @@ extension JobRunner {
     private func wait(for missing: [String], source: SettledSource, instructionHash: String, logger: Logger) async -> Outcome {
         let hash = "waiting:" + instructionHash
         guard await !isFinished(source, hash: hash, logger: logger) else { return .finished }
-        guard let job = try? await ledger.recordWaiting(sourcePath: source.path, inbox: source.inbox, contentHash: hash, now: now()) else {
-            return .finished
+        var recorded: JobRecord?
+        await recording("that the bundle waits for its parts", consequence: "it is looked at again when a part arrives or at the next scan", logger: logger) {
+            recorded = try await ledger.recordWaiting(sourcePath: source.path, inbox: source.inbox, contentHash: hash, now: now())
         }
+        guard let job = recorded else { return .finished }
         let waited = now().timeIntervalSince(job.createdAt)
         guard waited >= Double(configuration.orphanTimeout.components.seconds) else {
             logger.info("Edit bundle waits for its parts", metadata: ["bundle.missing": "\(missing.joined(separator: ", "))", "job.id": "\(job.id)"])

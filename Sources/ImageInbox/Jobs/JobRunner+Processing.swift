@@ -8,10 +8,25 @@ extension JobRunner {
     func process(_ source: SettledSource) async -> Outcome {
         var logger = self.logger
         logger[metadataKey: "file.path"] = "\(source.path)"
-        if let limit = configuration.maximumUSDPerDay, let spent = try? await ledger.cost(since: Calendar.current.startOfDay(for: now())), spent >= limit {
-            await pauseQueue(reason: String(format: "daily budget of $%.2f reached ($%.2f spent today)", limit, spent), for: durationUntilTomorrow())
-            return .paused
+        if let limit = configuration.maximumUSDPerDay {
+            do {
+                let spent = try await ledger.cost(since: Calendar.current.startOfDay(for: now()))
+                if spent >= limit {
+                    await pauseQueue(reason: String(format: "daily budget of $%.2f reached ($%.2f spent today)", limit, spent), for: durationUntilTomorrow())
+                    return .paused
+                }
+            } catch {
+                // A budget that cannot be checked is not spent past: nothing is sent until it can be.
+                logger.error("Ledger lookup of today's spend failed, the queue waits a minute", metadata: ["error": "\(error)"])
+                await pauseQueue(reason: "today's spend could not be read from the ledger", for: .seconds(60))
+                return .paused
+            }
         }
+        guard availability.isAvailable(source.inbox) else {
+            logger.info("Inbox unavailable, job held until it is back")
+            return .finished
+        }
+        if let paused = await pauseWhileTooMuchIsHeld() { return paused }
         // What intake read serves while the file is unchanged; else it is read again, as it may
         // have changed or gone while it waited.
         let bytes: [UInt8]
@@ -25,8 +40,15 @@ extension JobRunner {
         switch contents {
         case .success(let read): bytes = read
         case .failure(let error) where error.code == ENOENT:
+            // Gone with its share: it is back when the share is.
+            guard availability.isAvailable(source.inbox) else {
+                logger.info("Inbox unavailable, job held until it is back")
+                return .finished
+            }
             logger.info("Source was removed before its job ran, job cancelled")
-            try? await ledger.cancelQueuedJobs(sourcePath: source.path, now: now())
+            await recording("the cancelled job", consequence: "image-inbox status counts it as queued until the next start", logger: logger) {
+                try await ledger.cancelQueuedJobs(sourcePath: source.path, now: now())
+            }
             return .finished
         case .failure(let error):
             let message =
@@ -101,7 +123,9 @@ extension JobRunner {
             let found = OutputRecovery.results(of: job.id, stem: stem, fileExtension: work.parameters.format.fileExtension)
             if found.count >= work.parameters.count {
                 logger.notice("Results of an interrupted job found on disk, not requested again", metadata: ["job.outputs": "\(found.count)"])
-                try? await ledger.recordSuccess(job, outputs: found, usage: APIUsage(), now: now())
+                await recording("the recovered job", consequence: "its results are found in the folder again at the next start", logger: logger) {
+                    try await ledger.recordSuccess(job, outputs: found, usage: APIUsage(), now: now())
+                }
                 ErrorReport.removeStale(for: source.path)
                 return .finished
             }
@@ -119,12 +143,19 @@ extension JobRunner {
                 usage = usage + result.usage
                 remaining -= count
             case .failure(let error) where error.pausesQueue:
-                try? await ledger.requeue(job, now: now())
+                await recording("that the job waits again", consequence: "it waits all the same and shows as running in image-inbox status", logger: logger) {
+                    try await ledger.requeue(job, now: now())
+                }
                 await pauseQueue(reason: error.message, for: configuration.pauseProbeInterval)
                 return .paused
             case .failure(let error) where error.code == .interrupted:
                 logger.notice("Daemon stopping, job left queued for the next start")
-                try? await ledger.requeue(job, now: now())
+                // No retries: the daemon is stopping, and the next start requeues a job left running.
+                do {
+                    try await ledger.requeue(job, now: now())
+                } catch {
+                    logger.error("Ledger write failed, the job stays marked running; the next start queues it again", metadata: ["error": "\(error)"])
+                }
                 return .interrupted
             case .failure(let error):
                 await fail(source, hash: hash, problem: error, job: job, logger: logger)
@@ -181,7 +212,13 @@ extension JobRunner {
             }
             do {
                 let outputs = try written.get()
-                try? await ledger.recordSuccess(job, outputs: outputs, usage: usage, estimatedUSD: estimate, now: now())
+                await recording(
+                    "the finished job",
+                    consequence: "its results are in the folder, and the next start finds them there instead of paying for them again",
+                    logger: logger
+                ) {
+                    try await ledger.recordSuccess(job, outputs: outputs, usage: usage, estimatedUSD: estimate, now: now())
+                }
                 ErrorReport.removeStale(for: source.path)
                 logger.info(
                     "Job done",
@@ -192,6 +229,11 @@ extension JobRunner {
                 )
                 return .finished
             } catch {
+                if heldResults != nil, !availability.isAvailable(source.inbox),
+                    await hold(embedded, fileExtension: format.fileExtension, work: work, source: source, job: job, usage: usage, estimate: estimate, logger: logger)
+                {
+                    return .finished
+                }
                 let folderGone = !FileSystem.exists(SourceName(path: source.path).directory)
                 guard !folderGone, attempt < configuration.retry.maximumAttempts else {
                     await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
@@ -211,7 +253,7 @@ extension JobRunner {
     /// Sleeps, unless the daemon starts stopping first.
     ///
     /// - Returns: false when woken by shutdown.
-    private func sleepUnlessStopping(_ duration: Duration) async -> Bool {
+    func sleepUnlessStopping(_ duration: Duration) async -> Bool {
         do {
             try await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
             return true

@@ -37,7 +37,7 @@ extension JobRunner {
                 )
             }
         } catch {
-            logger.error("Ledger write failed", metadata: ["error": "\(error)"])
+            logger.error("Ledger write failed, the failure is reported in the folder but not recorded; the file is tried again at the next start", metadata: ["error": "\(error)"])
         }
         logger[metadataKey: "job.id"] = "\(record.id)"
         let message = configuration.apiKey?.redact(problem.message) ?? problem.message

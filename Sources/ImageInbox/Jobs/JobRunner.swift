@@ -79,16 +79,26 @@ package final class JobRunner: Service {
     let logger: Logger
     let now: @Sendable () -> Date
     let queue: JobQueue
+    /// Whether each inbox's folder is there (the watcher keeps it current).
+    let availability: InboxAvailability
+    /// Where finished images wait while their folder is away; nil: such a job fails.
+    let heldResults: HeldResults?
     private let orphanAlarm = DeadlineAlarm(clock: ContinuousClock())
     private let sources: AsyncStream<[SettledSource]>
 
-    /// - Parameter onChange: Called whenever the queue moves or a job ends (for `STATUS=`).
+    /// - Parameters:
+    ///   - availability: Whether each inbox's folder is there: jobs of an inbox that is away are
+    ///     held, not cancelled, and its returns deliver the results held for it.
+    ///   - heldResults: Where finished images wait while their folder is away.
+    ///   - onChange: Called whenever the queue moves or a job ends (for `STATUS=`).
     package init(
         configuration: Configuration,
         sources: AsyncStream<[SettledSource]>,
         generator: some ImageGenerating,
         ledger: Ledger,
         logger: Logger,
+        availability: InboxAvailability = InboxAvailability(),
+        heldResults: HeldResults? = nil,
         now: @escaping @Sendable () -> Date = { Date() },
         onChange: @escaping @Sendable () -> Void = {}
     ) {
@@ -98,6 +108,8 @@ package final class JobRunner: Service {
         self.logger = logger
         self.now = now
         self.queue = JobQueue(onChange: onChange)
+        self.availability = availability
+        self.heldResults = heldResults
     }
 
     /// The current configuration (a reload may change it between jobs).
@@ -134,7 +146,11 @@ package final class JobRunner: Service {
         await publishPause(nil)
         await queue.setLimit(configuration.concurrency)
         await scheduleOrphanCheck()
+        await deliverHeldResults(for: nil)
         await withTaskGroup(of: Void.self) { timers in
+            timers.addTask {
+                for await inbox in self.availability.returns { await self.deliverHeldResults(for: inbox) }
+            }
             // Nothing ticks: the queue's alarm fires when a pause runs out, the orphan alarm when the
             // bundle that has waited longest for a part reaches the orphan timeout.
             timers.addTask { await self.queue.pauseAlarm.run { await self.queue.pauseRanOut() } }

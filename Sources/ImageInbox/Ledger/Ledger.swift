@@ -236,6 +236,15 @@ package struct Ledger: Sendable {
         try await commits.write { [record] db in try record.save(db) }
     }
 
+    /// Records where a finished job's results were written, once they were (results held while
+    /// their folder was away).
+    package func recordOutputs(jobID: String, outputs: [String], now: Date) async throws {
+        let encoded = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
+        try await commits.write { db in
+            try db.execute(sql: "UPDATE job SET outputs = ?, updatedAt = ? WHERE id = ?", arguments: [encoded, now, jobID])
+        }
+    }
+
     /// Dollars spent by jobs finished since `date`.
     package func cost(since date: Date) async throws -> Double {
         try await reader.read { db in try Self.cost(db, since: date) }

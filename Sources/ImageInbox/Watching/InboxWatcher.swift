@@ -68,6 +68,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     private let onChange: @Sendable () -> Void
     private let currentDegradation = Mutex<String?>(nil)
     private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
+    private let availability: InboxAvailability
     private let pings = Mutex<(sent: UInt64, answered: UInt64)>((0, 0))
 
     /// - Parameters:
@@ -76,6 +77,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     ///     unless a test passes a fake.
     ///   - onReady: Called once every inbox is watched (systemd's `READY=1`); the startup scan
     ///     goes on after it, and files it finds are handed on as it goes.
+    ///   - availability: Where the watcher records whether each inbox's folder is there, for the
+    ///     runner.
     ///   - onChange: Called when ``degradation`` changes.
     package init(
         configuration: Configuration,
@@ -84,6 +87,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         eventSource: @escaping @Sendable (IgnoreRules) throws -> any FileEventSource = { rules in
             try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) })
         },
+        availability: InboxAvailability = InboxAvailability(),
         onReady: @escaping @Sendable () -> Void = {},
         onChange: @escaping @Sendable () -> Void = {}
     ) {
@@ -95,10 +99,11 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         self.makeEventSource = eventSource
         self.onReady = onReady
         self.onChange = onChange
+        self.availability = availability
     }
 
-    /// What is wrong with how the inboxes are watched (inotify died and they are polled), for
-    /// `STATUS=`; nil while all is well.
+    /// What is wrong with how the inboxes are watched (inotify died and they are polled, an
+    /// inbox's share is away), for `STATUS=`; nil while all is well.
     package var degradation: String? {
         currentDegradation.withLock { $0 }
     }
@@ -124,7 +129,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
 
     package func run() async throws {
         defer { output.finish() }
-        var state = WatchState(configuration: initialConfiguration, logger: logger, makeEventSource: makeEventSource)
+        var state = WatchState(configuration: initialConfiguration, logger: logger, availability: availability, makeEventSource: makeEventSource)
         try state.watch(initialConfiguration.inboxes, now: clock.now, cleaning: true)
         onReady()
         let alarm = DeadlineAlarm(clock: clock)

@@ -28,8 +28,12 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     private(set) var configuration: Configuration
     private(set) var eventSource: (any FileEventSource)?
     private(set) var scanner: InboxScanner
-    /// What is wrong with how the inboxes are watched, for `STATUS=` (nil: nothing).
-    private(set) var degradation: String?
+    /// Why inotify is not used any more, once it failed.
+    private var inotifyFailure: String?
+    /// The inboxes whose folder is away (a share unmounted or gone), since when.
+    private var away: [String: C.Instant] = [:]
+    private var nextAvailabilityCheck: C.Instant?
+    private let availability: InboxAvailability
     private var machine: SettleStateMachine<C.Instant>
     private var handedOn: [String: FileSystem.Identity] = [:]
     private var polled: [String] = []
@@ -42,33 +46,59 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     private let logger: Logger
     private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
 
-    init(configuration: Configuration, logger: Logger, makeEventSource: @escaping @Sendable (IgnoreRules) throws -> any FileEventSource) {
+    init(
+        configuration: Configuration,
+        logger: Logger,
+        availability: InboxAvailability,
+        makeEventSource: @escaping @Sendable (IgnoreRules) throws -> any FileEventSource
+    ) {
         self.configuration = configuration
+        self.availability = availability
         self.scanner = InboxScanner(ignoreRules: configuration.ignoreRules)
         self.machine = SettleStateMachine(configuration: configuration.settle)
         self.logger = logger
         self.makeEventSource = makeEventSource
     }
 
+    /// What is wrong with how the inboxes are watched, for `STATUS=` (nil: nothing).
+    var degradation: String? {
+        var problems: [String] = []
+        if let inotifyFailure { problems.append(inotifyFailure) }
+        if !away.isEmpty {
+            problems.append("\(away.count) inbox\(away.count == 1 ? "" : "es") unavailable (\(away.keys.sorted().joined(separator: ", "))), jobs held")
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+
     /// Starts watching `inboxes` (inotify or polling, by file system) and queues their scan.
     mutating func watch(_ inboxes: [String], now: C.Instant, cleaning: Bool) throws {
         for inbox in inboxes {
-            let (mode, reason) = configuration.mode.effectiveMode(for: inbox)
-            if mode == .inotify {
-                let source = try eventSource ?? makeEventSource(configuration.ignoreRules)
-                eventSource = source
-                for case .unwatched(let directory, let error) in source.watchTree(inbox) {
-                    pollInstead(directory, error, now: now)
-                }
-            } else {
-                polled.append(inbox)
-                nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
+            availability.register(inbox)
+            guard availability.isAvailable(inbox) else {
+                watchedInboxes.append(inbox)
+                markAway(inbox, now: now)
+                continue
             }
+            try startWatching(inbox, now: now)
             watchedInboxes.append(inbox)
-            logger.info("Watching inbox", metadata: ["inbox": "\(inbox)", "watch.mode": "\(mode)", "watch.reason": "\(reason)"])
         }
         nextRescan = nextRescan ?? now.advanced(by: configuration.rescanInterval)
-        scan(inboxes, kind: startupScanned ? "added inboxes" : "startup", cleaning: cleaning, now: now)
+        scan(inboxes.filter { away[$0] == nil }, kind: startupScanned ? "added inboxes" : "startup", cleaning: cleaning, now: now)
+    }
+
+    private mutating func startWatching(_ inbox: String, now: C.Instant) throws {
+        let (mode, reason) = inotifyFailure == nil ? configuration.mode.effectiveMode(for: inbox) : (.poll, "inotify failed")
+        if mode == .inotify {
+            let source = try eventSource ?? makeEventSource(configuration.ignoreRules)
+            eventSource = source
+            for case .unwatched(let directory, let error) in source.watchTree(inbox) {
+                pollInstead(directory, error, now: now)
+            }
+        } else if !polled.contains(inbox) {
+            polled.append(inbox)
+            nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
+        }
+        logger.info("Watching inbox", metadata: ["inbox": "\(inbox)", "watch.mode": "\(mode)", "watch.reason": "\(reason)"])
     }
 
     /// Applies a reloaded configuration.
@@ -85,6 +115,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             machine.forget(below: inbox)
             handedOn = handedOn.filter { !$0.key.hasPrefix(inbox + "/") }
             watchedInboxes.removeAll { $0 == inbox }
+            away[inbox] = nil
             logger.info("Inbox no longer watched", metadata: ["inbox": "\(inbox)"])
         }
         try watch(added, now: now, cleaning: true)
@@ -100,6 +131,11 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         case .failed(let error):
             fallBackToPolling(because: error, now: now)
         case .change(let path, let mask):
+            // The root deleted, moved away or unmounted: the share may be gone.
+            if watchedInboxes.contains(path), !mask.isDisjoint(with: [.deleteSelf, .moveSelf, .unmount]) {
+                checkAvailability(of: [path], now: now)
+                if away[path] != nil { return }
+            }
             if mask.contains(.isDirectory) || watchedInboxes.contains(path) {
                 let ignored = configuration.ignoreRules.ignores(name: SourceName(path: path).fileName)
                 if !mask.isDisjoint(with: [.create, .movedTo]) && !ignored {
@@ -127,22 +163,29 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         }
     }
 
-    /// Polls and rescans whose time has come.
+    /// Polls, rescans and availability checks whose time has come.
     mutating func tick(now: C.Instant) {
+        if let check = nextAvailabilityCheck, now >= check {
+            nextAvailabilityCheck = nil
+            checkAvailability(of: watchedInboxes, now: now)
+        }
         if let poll = nextPoll, now >= poll {
             // A poll still being read is not queued twice; the next one follows it.
-            if round == nil { scan(polled, kind: "poll", cleaning: false, now: now) }
+            // A share that went away is noticed at the next poll of it.
+            checkAvailability(of: watchedInboxes.filter { polled.contains($0) }, now: now)
+            if round == nil { scan(polled.filter { !isAway($0) }, kind: "poll", cleaning: false, now: now) }
             nextPoll = polled.isEmpty ? nil : now.advanced(by: configuration.pollInterval)
         }
         if let rescan = nextRescan, now >= rescan {
-            if round == nil { scan(watchedInboxes, kind: "rescan", cleaning: false, now: now) }
+            checkAvailability(of: watchedInboxes, now: now)
+            if round == nil { scan(watchedInboxes.filter { away[$0] == nil }, kind: "rescan", cleaning: false, now: now) }
             nextRescan = now.advanced(by: configuration.rescanInterval)
         }
     }
 
     /// When the loop must wake next (a file falls due, a poll, the safety rescan).
     mutating func nextDeadline() -> C.Instant? {
-        [machine.nextDeadline(), polled.isEmpty ? nil : nextPoll, nextRescan].compactMap { $0 }.min()
+        [machine.nextDeadline(), polled.isEmpty ? nil : nextPoll, nextRescan, nextAvailabilityCheck].compactMap { $0 }.min()
     }
 
     /// The next folder to read, if a scan is under way.
@@ -156,7 +199,14 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     /// once (a backlog starts immediately); one modified more recently waits for the quiet
     /// window, as a slow writer may be paused mid-file. Polled folders keep the two-scan rule.
     mutating func absorb(_ step: ScanStep, _ scan: InboxScanner.FolderScan, now: C.Instant) {
-        guard watchedInboxes.contains(where: { step.directory == $0 || step.directory.hasPrefix($0 + "/") }) else { return }
+        guard watchedInboxes.contains(where: { step.directory == $0 || step.directory.hasPrefix($0 + "/") }), !isAway(step.directory) else {
+            return
+        }
+        // A root that reads as empty may be a share that just went away.
+        if watchedInboxes.contains(step.directory) && scan.files.isEmpty && scan.subfolders.isEmpty {
+            checkAvailability(of: [step.directory], now: now)
+            if away[step.directory] != nil { return }
+        }
         scanQueue += scan.subfolders.map { ScanStep(directory: $0, cleaning: step.cleaning) }
         let trusted = !isPolled(step.directory)
         let quiet = configuration.settle.quietWindow.components
@@ -235,15 +285,63 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
     }
 
+    /// Notices which of `inboxes` went away or came back.
+    private mutating func checkAvailability(of inboxes: [String], now: C.Instant) {
+        for inbox in inboxes {
+            let available = availability.isAvailable(inbox)
+            if away[inbox] == nil, !available {
+                markAway(inbox, now: now)
+            } else if let since = away[inbox], available {
+                markBack(inbox, awayFor: since.duration(to: now), now: now)
+            }
+        }
+        nextAvailabilityCheck = away.isEmpty ? nil : (nextAvailabilityCheck ?? now.advanced(by: configuration.pollInterval))
+    }
+
+    /// Forgets what was seen of an inbox whose folder went away, so that everything is seen anew
+    /// when it is back; its jobs are held by the runner meanwhile.
+    private mutating func markAway(_ inbox: String, now: C.Instant) {
+        away[inbox] = now
+        eventSource?.unwatchTree(inbox)
+        scanQueue.removeAll { $0.directory == inbox || $0.directory.hasPrefix(inbox + "/") }
+        machine.forget(below: inbox)
+        handedOn = handedOn.filter { !$0.key.hasPrefix(inbox + "/") }
+        nextAvailabilityCheck = nextAvailabilityCheck ?? now.advanced(by: configuration.pollInterval)
+        logger.warning(
+            "Inbox unavailable (its share is unmounted or its folder gone), its jobs are held until it is back",
+            metadata: ["inbox": "\(inbox)", "watch.check_interval_s": "\(configuration.pollInterval.components.seconds)"]
+        )
+    }
+
+    private mutating func markBack(_ inbox: String, awayFor duration: Duration, now: C.Instant) {
+        away[inbox] = nil
+        // It may be another device now (a remounted share): watched and scanned as new.
+        availability.register(inbox)
+        do {
+            try startWatching(inbox, now: now)
+        } catch {
+            logger.error("Can't watch the inbox that is back, polling it", metadata: ["inbox": "\(inbox)", "error": "\(error)"])
+            if !polled.contains(inbox) { polled.append(inbox) }
+            nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
+        }
+        logger.notice("Inbox is back, rescanning it", metadata: ["inbox": "\(inbox)", "inbox.away_s": "\(duration.components.seconds)"])
+        scan([inbox], kind: "return", cleaning: false, now: now)
+        availability.announceReturn(inbox)
+    }
+
+    private func isAway(_ directory: String) -> Bool {
+        away.keys.contains { directory == $0 || directory.hasPrefix($0 + "/") }
+    }
+
     /// The event source is dead: every inbox it served is polled from now on, and scanned at
     /// once, as events may have been lost before it died.
     private mutating func fallBackToPolling(because error: InotifyError, now: C.Instant) {
         guard eventSource != nil else { return }
         eventSource = nil
-        let deaf = watchedInboxes.filter { !isPolled($0) }
+        let deaf = watchedInboxes.filter { !isPolled($0) && away[$0] == nil }
         polled += deaf
         nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
-        degradation = "inotify failed, polling \(deaf.count) inbox\(deaf.count == 1 ? "" : "es") instead"
+        inotifyFailure = "inotify failed, polling \(deaf.count) inbox\(deaf.count == 1 ? "" : "es") instead"
         logger.error(
             "inotify stopped delivering events, polling the inboxes instead until the next start",
             metadata: [

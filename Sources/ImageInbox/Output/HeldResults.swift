@@ -1,0 +1,115 @@
+import Foundation
+
+/// Finished images whose folder is away (a share unmounted mid-job), kept on the daemon's own
+/// disk until the folder is back: paid for, so never thrown away, and never kept in memory.
+///
+/// Each job's results are a folder in ``directory``: the images, then `entry.json` saying where
+/// they go, written last so that a folder without it is an interrupted write (its job is still
+/// running in the ledger, and the next start runs it again). Delivering writes the images with
+/// ``ResultWriter`` (never overwriting) and removes the folder.
+package struct HeldResults: Sendable {
+    /// Where results go once their folder is back.
+    package struct Entry: Sendable, Codable, Equatable {
+        /// The job the results are of.
+        package var jobID: String
+        /// The inbox whose folder was away.
+        package var inbox: String
+        /// The source the results belong next to.
+        package var sourcePath: String
+        /// The result's path without its extension.
+        package var stem: String
+        /// `png`, `jpg`, `webp`.
+        package var fileExtension: String
+        /// Whether the names are numbered (several images).
+        package var numbered: Bool
+        /// How many images there are.
+        package var count: Int
+    }
+
+    /// The folder the held results are kept in (in the state directory).
+    package let directory: String
+    /// Past this many bytes held, new jobs wait until some are delivered.
+    package let maximumBytes: Int64
+
+    package init(directory: String, maximumBytes: Int64 = 1024 * 1024 * 1024) {
+        self.directory = directory
+        self.maximumBytes = maximumBytes
+    }
+
+    /// Keeps `images` for `entry`, flushed to disk.
+    ///
+    /// - Throws: ``ImageInboxError`` `outputFailed` when the state directory cannot take them.
+    package func hold(_ images: [[UInt8]], for entry: Entry) throws(ImageInboxError) {
+        let folder = directory + "/" + entry.jobID
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw ImageInboxError(code: .outputFailed, message: "Can't keep the results in '\(folder)': \(error).", cause: error)
+        }
+        for (index, image) in images.enumerated() {
+            FileSystem.remove(folder + "/\(index).\(entry.fileExtension)")
+            if case .failure(let error) = FileSystem.writeNewFile(folder + "/\(index).\(entry.fileExtension)", image, permissions: 0o640) {
+                throw ImageInboxError(code: .outputFailed, message: "Can't keep the results in '\(folder)': \(error).")
+            }
+        }
+        let encoded: Data
+        do {
+            encoded = try JSONEncoder().encode(entry)
+        } catch {
+            throw ImageInboxError(code: .outputFailed, message: "Can't describe the held results: \(error).", cause: error)
+        }
+        FileSystem.remove(folder + "/entry.json")
+        if case .failure(let error) = FileSystem.writeNewFile(folder + "/entry.json", [UInt8](encoded), permissions: 0o640) {
+            throw ImageInboxError(code: .outputFailed, message: "Can't keep the results in '\(folder)': \(error).")
+        }
+        FileSystem.syncDirectory(folder)
+        FileSystem.syncDirectory(directory)
+    }
+
+    /// Every complete entry held, oldest job first by name.
+    package func entries() -> [Entry] {
+        (FileSystem.directoryEntries(directory) ?? []).sorted().compactMap { name in
+            guard case .success(let bytes) = FileSystem.readRegularFile(directory + "/" + name + "/entry.json", limit: 64 * 1024) else { return nil }
+            return try? JSONDecoder().decode(Entry.self, from: Data(bytes))
+        }
+    }
+
+    /// The bytes held, all entries together.
+    package func heldBytes() -> Int64 {
+        var total: Int64 = 0
+        for name in FileSystem.directoryEntries(directory) ?? [] {
+            for file in FileSystem.directoryEntries(directory + "/" + name) ?? [] {
+                total += FileSystem.identity(of: directory + "/" + name + "/" + file)?.size ?? 0
+            }
+        }
+        return total
+    }
+
+    /// Writes an entry's images next to its source and stops holding them.
+    ///
+    /// - Returns: The paths written.
+    /// - Throws: ``ImageInboxError`` when an image cannot be read back or written; the entry is
+    ///   kept then.
+    package func deliver(_ entry: Entry) throws(ImageInboxError) -> [String] {
+        let folder = directory + "/" + entry.jobID
+        var images: [[UInt8]] = []
+        for index in 0..<entry.count {
+            switch FileSystem.readRegularFile(folder + "/\(index).\(entry.fileExtension)", limit: 512 * 1024 * 1024) {
+            case .success(let bytes): images.append(bytes)
+            case .failure(let error):
+                throw ImageInboxError(code: .outputFailed, message: "Can't read the held result in '\(folder)': \(error).")
+            }
+        }
+        let written = try ResultWriter.write(images, stem: entry.stem, fileExtension: entry.fileExtension, numbered: entry.numbered)
+        discard(entry.jobID)
+        return written
+    }
+
+    /// Removes what is held for `jobID`.
+    package func discard(_ jobID: String) {
+        let folder = directory + "/" + jobID
+        for file in FileSystem.directoryEntries(folder) ?? [] { FileSystem.remove(folder + "/" + file) }
+        rmdir(folder)
+        FileSystem.syncDirectory(directory)
+    }
+}
