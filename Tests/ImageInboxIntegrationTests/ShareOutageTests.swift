@@ -37,3 +37,65 @@ struct ShareOutageTests {
         }
     }
 }
+
+/// Mounting needs root (and a kernel that lets the test mount); elsewhere the test is skipped.
+enum TestMounts {
+    static let available: Bool = {
+        guard getuid() == 0 else { return false }
+        let probe = FileManager.default.temporaryDirectory.appendingPathComponent("mount-probe-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: probe, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: probe) }
+        guard (try? run("/bin/mount", "-t", "tmpfs", "tmpfs", probe)) == 0 else { return false }
+        _ = try? run("/bin/umount", probe)
+        return true
+    }()
+
+    /// Runs a command and returns its exit status.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: String...) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+extension ShareOutageTests {
+    @Test(.enabled(if: TestMounts.available, "needs root to mount"))
+    func aShareMountedInsideAnInboxUnmountedAndRemountedLosesNothing() async throws {
+        try await DaemonHarness.run { harness in
+            // The share: a file system of its own (its files survive the unmount), mounted in the inbox.
+            let backing = harness.stateDirectory + "-share"
+            let agency = harness.inbox + "/agency"
+            for folder in [backing, agency] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            try #require(try TestMounts.run("/bin/mount", "-t", "tmpfs", "tmpfs", backing) == 0)
+            defer { _ = try? TestMounts.run("/bin/umount", backing) }
+            try #require(try TestMounts.run("/bin/mount", "--bind", backing, agency) == 0)
+            defer { _ = try? TestMounts.run("/bin/umount", agency) }
+            harness.stub.setLatency(milliseconds: 1500...1500)
+            try await harness.withDaemon(concurrency: 1) {
+                try harness.drop("agency/a.prompt", "Picture a")
+                try harness.drop("agency/b.prompt", "Picture b")
+                #expect(await eventually { harness.stub.generationRequests.count == 1 })
+                // The share is unmounted with a request in flight: its mount point is an empty folder now.
+                try #require(try TestMounts.run("/bin/umount", agency) == 0)
+                #expect(await eventually { harness.heldResults.entries().count == 1 }, "the paid image is held, not written under the mount point")
+                // The rest of the inbox goes on.
+                try harness.drop("top.prompt", "Picture top")
+                #expect(await eventually { harness.names().contains("top.png") })
+                #expect(harness.names(in: "agency").isEmpty, "nothing written into the bare mount point: \(harness.names(in: "agency"))")
+                #expect(harness.stub.generationRequests.count == 2, "nothing sent for the folder that is away")
+
+                try #require(try TestMounts.run("/bin/mount", "--bind", backing, agency) == 0)
+                #expect(await eventually { ["a.png", "b.png"].allSatisfy { harness.names(in: "agency").contains($0) } }, "\(harness.names(in: "agency"))")
+                #expect(harness.heldResults.entries().isEmpty)
+            }
+            #expect(harness.stub.generationRequests.map { $0.fields["prompt"] ?? "" }.sorted() == ["Picture a", "Picture b", "Picture top"])
+            let jobs = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
+            #expect(jobs.filter { $0.state == .done }.count == 3, "\(jobs.map { ($0.sourcePath, $0.state) })")
+            #expect(!jobs.contains { $0.state == .cancelled || $0.state == .failed })
+        }
+    }
+}

@@ -23,24 +23,25 @@ extension JobRunner {
         )
         let held = await FileSystem.offloaded { Result { () throws(ImageInboxError) in try heldResults.hold(images, for: entry) } }
         if case .failure(let error) = held {
-            logger.error("Inbox unavailable and its results can't be held in the state directory", metadata: ["error": "\(error.message)"])
+            logger.error("Folder unavailable and its results can't be held in the state directory", metadata: ["error": "\(error.message)"])
             return false
         }
         await recording("the finished job", consequence: "its results are held, and the next start may ask for them again", logger: logger) {
             try await ledger.recordSuccess(job, outputs: [], usage: usage, estimatedUSD: estimate, now: now())
         }
         logger.warning(
-            "Inbox unavailable, results held in the state directory until it is back",
+            "Folder unavailable, results held in the state directory until it is back",
             metadata: ["held.path": "\(heldResults.directory)/\(job.id)", "job.count": "\(images.count)"]
         )
         return true
     }
 
-    /// Writes the results held for `inbox` (every inbox when nil) whose folder is back.
-    func deliverHeldResults(for inbox: String?) async {
+    /// Writes the results held for sources below `folder` (an inbox or a mount inside one;
+    /// every held result when nil) whose folder is back.
+    func deliverHeldResults(for folder: String?) async {
         guard let heldResults else { return }
-        let entries = await FileSystem.offloaded { heldResults.entries() }.filter { inbox == nil || $0.inbox == inbox }
-        for entry in entries where availability.isAvailable(entry.inbox) {
+        let entries = await FileSystem.offloaded { heldResults.entries() }.filter { folder == nil || $0.sourcePath.hasPrefix(folder! + "/") }
+        for entry in entries where availability.awayFolder(of: entry.sourcePath, in: entry.inbox) == nil {
             var logger = self.logger
             logger[metadataKey: "file.path"] = "\(entry.sourcePath)"
             logger[metadataKey: "job.id"] = "\(entry.jobID)"
@@ -56,7 +57,7 @@ extension JobRunner {
                 logger.error("Held results could not be delivered, kept for the next return or start", metadata: ["error": "\(error.message)"])
             }
         }
-        if inbox != nil, await queue.pause?.reason.hasPrefix(Self.heldPauseReason) == true {
+        if folder != nil, await queue.pause?.reason.hasPrefix(Self.heldPauseReason) == true {
             await resume()
         }
     }

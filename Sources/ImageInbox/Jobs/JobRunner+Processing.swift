@@ -22,8 +22,8 @@ extension JobRunner {
                 return .paused
             }
         }
-        guard availability.isAvailable(source.inbox) else {
-            logger.info("Inbox unavailable, job held until it is back")
+        if let away = availability.awayFolder(of: source.path, in: source.inbox) {
+            logger.info("Folder unavailable, job held until it is back", metadata: ["folder": "\(away)"])
             return .finished
         }
         if let paused = await pauseWhileTooMuchIsHeld() { return paused }
@@ -41,8 +41,8 @@ extension JobRunner {
         case .success(let read): bytes = read
         case .failure(let error) where error.code == ENOENT:
             // Gone with its share: it is back when the share is.
-            guard availability.isAvailable(source.inbox) else {
-                logger.info("Inbox unavailable, job held until it is back")
+            if let away = availability.awayFolder(of: source.path, in: source.inbox) {
+                logger.info("Folder unavailable, job held until it is back", metadata: ["folder": "\(away)"])
                 return .finished
             }
             logger.info("Source was removed before its job ran, job cancelled")
@@ -202,6 +202,13 @@ extension JobRunner {
             return .finished
         }
         let format = ImageFormat(sniffing: embedded[0]) ?? work.parameters.format
+        // An unmounted share leaves its mount point a plain, writable folder: a result written
+        // there would vanish under the share when it is back.
+        if availability.awayFolder(of: source.path, in: source.inbox) != nil,
+            await hold(embedded, fileExtension: format.fileExtension, work: work, source: source, job: job, usage: usage, estimate: estimate, logger: logger)
+        {
+            return .finished
+        }
         var attempt = 1
         while true {
             let stem = work.resultStem(for: source)
@@ -229,7 +236,7 @@ extension JobRunner {
                 )
                 return .finished
             } catch {
-                if heldResults != nil, !availability.isAvailable(source.inbox),
+                if heldResults != nil, availability.awayFolder(of: source.path, in: source.inbox) != nil,
                     await hold(embedded, fileExtension: format.fileExtension, work: work, source: source, job: job, usage: usage, estimate: estimate, logger: logger)
                 {
                     return .finished

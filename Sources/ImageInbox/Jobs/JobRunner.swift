@@ -149,7 +149,7 @@ package final class JobRunner: Service {
         await deliverHeldResults(for: nil)
         await withTaskGroup(of: Void.self) { timers in
             timers.addTask {
-                for await inbox in self.availability.returns { await self.deliverHeldResults(for: inbox) }
+                for await folder in self.availability.returns { await self.deliverHeldResults(for: folder) }
             }
             // Nothing ticks: the queue's alarm fires when a pause runs out, the orphan alarm when the
             // bundle that has waited longest for a part reaches the orphan timeout.

@@ -53,6 +53,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         case scanned(WatchState<C>.ScanStep, InboxScanner.FolderScan)
         case reconfigure(Configuration)
         case ping(UInt64)
+        case sightedAway(String)
     }
 
     /// The files that have settled, in the order they did; the files that settled at one moment
@@ -164,6 +165,9 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                 }
             }
             if let source = state.eventSource { forward(source) }
+            group.addTask { [feed, availability] in
+                for await folder in availability.sightings { feed.yield(.sightedAway(folder)) }
+            }
             group.addTask { [feed] in
                 await alarm.run { feed.yield(.deadline) }
             }
@@ -179,6 +183,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                 case .scanned(let step, let scan):
                     scanning = false
                     state.absorb(step, scan, now: now)
+                case .sightedAway(let folder):
+                    state.checkAvailability(of: [folder], now: now)
                 case .ping(let number):
                     pings.withLock { $0.answered = max($0.answered, number) }
                 case .reconfigure(let configuration):

@@ -26,19 +26,7 @@ package enum WatchMode: String, Sendable, Codable, CaseIterable {
     ///
     /// Read from `/proc/self/mountinfo`: the mount with the longest mount point that contains `path`.
     package static func remoteFileSystemType(of path: String) -> String? {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return nil }
-        var best: (mountPoint: String, type: String)?
-        for line in table.split(separator: "\n") {
-            // id parent major:minor root mount-point options [optional…] - type source super-options
-            let fields = line.split(separator: " ").map(String.init)
-            guard fields.count > 6, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
-            let mountPoint = fields[4].replacingOccurrences(of: "\\040", with: " ")
-            let contains = path == mountPoint || path.hasPrefix(mountPoint == "/" ? "/" : mountPoint + "/")
-            if contains && mountPoint.count >= (best?.mountPoint.count ?? 0) {
-                best = (mountPoint, fields[dash + 1])
-            }
-        }
-        guard let type = best?.type else { return nil }
+        guard let type = MountTable.current().mount(containing: path)?.type else { return nil }
         let remote = ["nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "afs", "sshfs"]
         return remote.contains(type) || type.hasPrefix("fuse") ? type : nil
     }

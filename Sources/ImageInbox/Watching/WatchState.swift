@@ -30,7 +30,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     private(set) var scanner: InboxScanner
     /// Why inotify is not used any more, once it failed.
     private var inotifyFailure: String?
-    /// The inboxes whose folder is away (a share unmounted or gone), since when.
+    /// The folders (inboxes, mounts inside them) that are away (a share unmounted or gone), since when.
     private var away: [String: C.Instant] = [:]
     private var nextAvailabilityCheck: C.Instant?
     private let availability: InboxAvailability
@@ -65,7 +65,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         var problems: [String] = []
         if let inotifyFailure { problems.append(inotifyFailure) }
         if !away.isEmpty {
-            problems.append("\(away.count) inbox\(away.count == 1 ? "" : "es") unavailable (\(away.keys.sorted().joined(separator: ", "))), jobs held")
+            problems.append("\(away.count) folder\(away.count == 1 ? "" : "s") unavailable (\(away.keys.sorted().joined(separator: ", "))), jobs held")
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
     }
@@ -131,10 +131,10 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         case .failed(let error):
             fallBackToPolling(because: error, now: now)
         case .change(let path, let mask):
-            // The root deleted, moved away or unmounted: the share may be gone.
-            if watchedInboxes.contains(path), !mask.isDisjoint(with: [.deleteSelf, .moveSelf, .unmount]) {
-                checkAvailability(of: [path], now: now)
-                if away[path] != nil { return }
+            // A root deleted or moved away, or any watched folder's file system unmounted: a share may be gone.
+            if mask.contains(.unmount) || (!mask.isDisjoint(with: [.deleteSelf, .moveSelf]) && availabilityRoots.contains(path)) {
+                checkAvailability(of: availabilityRoots, now: now)
+                if isAway(path) { return }
             }
             if mask.contains(.isDirectory) || watchedInboxes.contains(path) {
                 let ignored = configuration.ignoreRules.ignores(name: SourceName(path: path).fileName)
@@ -167,7 +167,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     mutating func tick(now: C.Instant) {
         if let check = nextAvailabilityCheck, now >= check {
             nextAvailabilityCheck = nil
-            checkAvailability(of: watchedInboxes, now: now)
+            checkAvailability(of: availabilityRoots, now: now)
         }
         if let poll = nextPoll, now >= poll {
             // A poll still being read is not queued twice; the next one follows it.
@@ -177,7 +177,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             nextPoll = polled.isEmpty ? nil : now.advanced(by: configuration.pollInterval)
         }
         if let rescan = nextRescan, now >= rescan {
-            checkAvailability(of: watchedInboxes, now: now)
+            checkAvailability(of: availabilityRoots, now: now)
             if round == nil { scan(watchedInboxes.filter { away[$0] == nil }, kind: "rescan", cleaning: false, now: now) }
             nextRescan = now.advanced(by: configuration.rescanInterval)
         }
@@ -203,7 +203,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             return
         }
         // A root that reads as empty may be a share that just went away.
-        if watchedInboxes.contains(step.directory) && scan.files.isEmpty && scan.subfolders.isEmpty {
+        if scan.files.isEmpty && scan.subfolders.isEmpty && availabilityRoots.contains(step.directory) {
             checkAvailability(of: [step.directory], now: now)
             if away[step.directory] != nil { return }
         }
@@ -285,48 +285,57 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
     }
 
-    /// Notices which of `inboxes` went away or came back.
-    private mutating func checkAvailability(of inboxes: [String], now: C.Instant) {
-        for inbox in inboxes {
-            let available = availability.isAvailable(inbox)
-            if away[inbox] == nil, !available {
-                markAway(inbox, now: now)
-            } else if let since = away[inbox], available {
-                markBack(inbox, awayFor: since.duration(to: now), now: now)
+    /// The folders whose going away is noticed: the inboxes and the mounts inside them.
+    private var availabilityRoots: [String] {
+        watchedInboxes + watchedInboxes.flatMap { availability.mountPoints(in: $0) }
+    }
+
+    /// Notices which of `folders` went away or came back.
+    mutating func checkAvailability(of folders: [String], now: C.Instant) {
+        for folder in folders {
+            let available = availability.isAvailable(folder)
+            if away[folder] == nil, !available {
+                markAway(folder, now: now)
+            } else if let since = away[folder], available {
+                markBack(folder, awayFor: since.duration(to: now), now: now)
             }
         }
         nextAvailabilityCheck = away.isEmpty ? nil : (nextAvailabilityCheck ?? now.advanced(by: configuration.pollInterval))
     }
 
-    /// Forgets what was seen of an inbox whose folder went away, so that everything is seen anew
-    /// when it is back; its jobs are held by the runner meanwhile.
-    private mutating func markAway(_ inbox: String, now: C.Instant) {
-        away[inbox] = now
-        eventSource?.unwatchTree(inbox)
-        scanQueue.removeAll { $0.directory == inbox || $0.directory.hasPrefix(inbox + "/") }
-        machine.forget(below: inbox)
-        handedOn = handedOn.filter { !$0.key.hasPrefix(inbox + "/") }
+    /// Forgets what was seen below a folder (an inbox, a mount inside one) that went away, so
+    /// that everything is seen anew when it is back; its jobs are held by the runner meanwhile.
+    private mutating func markAway(_ folder: String, now: C.Instant) {
+        away[folder] = now
+        eventSource?.unwatchTree(folder)
+        scanQueue.removeAll { $0.directory == folder || $0.directory.hasPrefix(folder + "/") }
+        machine.forget(below: folder)
+        handedOn = handedOn.filter { !$0.key.hasPrefix(folder + "/") }
         nextAvailabilityCheck = nextAvailabilityCheck ?? now.advanced(by: configuration.pollInterval)
         logger.warning(
-            "Inbox unavailable (its share is unmounted or its folder gone), its jobs are held until it is back",
-            metadata: ["inbox": "\(inbox)", "watch.check_interval_s": "\(configuration.pollInterval.components.seconds)"]
+            "Folder unavailable (its share is unmounted or it is gone), its jobs are held until it is back",
+            metadata: ["folder": "\(folder)", "watch.check_interval_s": "\(configuration.pollInterval.components.seconds)"]
         )
     }
 
-    private mutating func markBack(_ inbox: String, awayFor duration: Duration, now: C.Instant) {
-        away[inbox] = nil
-        // It may be another device now (a remounted share): watched and scanned as new.
-        availability.register(inbox)
+    private mutating func markBack(_ folder: String, awayFor duration: Duration, now: C.Instant) {
+        away[folder] = nil
         do {
-            try startWatching(inbox, now: now)
+            if watchedInboxes.contains(folder) {
+                // It may be another device now (a remounted share): registered and watched as new.
+                availability.register(folder)
+                try startWatching(folder, now: now)
+            } else if let source = eventSource, !isPolled(folder) {
+                for case .unwatched(let directory, let error) in source.watchTree(folder) { pollInstead(directory, error, now: now) }
+            }
         } catch {
-            logger.error("Can't watch the inbox that is back, polling it", metadata: ["inbox": "\(inbox)", "error": "\(error)"])
-            if !polled.contains(inbox) { polled.append(inbox) }
+            logger.error("Can't watch the folder that is back, polling it", metadata: ["folder": "\(folder)", "error": "\(error)"])
+            if !polled.contains(folder) { polled.append(folder) }
             nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
         }
-        logger.notice("Inbox is back, rescanning it", metadata: ["inbox": "\(inbox)", "inbox.away_s": "\(duration.components.seconds)"])
-        scan([inbox], kind: "return", cleaning: false, now: now)
-        availability.announceReturn(inbox)
+        logger.notice("Folder is back, rescanning it", metadata: ["folder": "\(folder)", "folder.away_s": "\(duration.components.seconds)"])
+        scan([folder], kind: "return", cleaning: false, now: now)
+        availability.announceReturn(folder)
     }
 
     private func isAway(_ directory: String) -> Bool {
