@@ -34,6 +34,7 @@ struct DaemonHarness {
     /// Runs the daemon while `body` runs, then shuts it down gracefully.
     func withDaemon(
         provider: ProviderKind = .aimlapi,
+        mode: WatchMode = .inotify,
         responseFormat: String = "b64_json",
         settle: SettleStateMachine<ContinuousClock.Instant>.Configuration = .init(settleWindow: .milliseconds(200), quietWindow: .seconds(1)),
         concurrency: Int = 4,
@@ -50,7 +51,7 @@ struct DaemonHarness {
         // As the daemon does: the watcher tells the runner which inboxes are away.
         let availability = InboxAvailability()
         let watcher = InboxWatcher(
-            configuration: .init(inboxes: [inbox], mode: .inotify, settle: settle, pollInterval: .seconds(1), rescanInterval: .seconds(300)),
+            configuration: .init(inboxes: [inbox], mode: mode, settle: settle, pollInterval: .seconds(1), rescanInterval: .seconds(300)),
             clock: ContinuousClock(),
             logger: logger,
             availability: availability

@@ -7,11 +7,12 @@ import Testing
 /// nothing is cancelled, nothing paid is thrown away, and the work goes on when it is back.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct ShareOutageTests {
-    @Test func theShareRootRemovedAndRestoredUnderQueuedJobsLosesNothing() async throws {
+    @Test(arguments: [WatchMode.inotify, .poll])
+    func theShareRootRemovedAndRestoredUnderQueuedJobsLosesNothing(mode: WatchMode) async throws {
         try await DaemonHarness.run { harness in
             harness.stub.setLatency(milliseconds: 1500...1500)
             let away = harness.inbox + ".away"
-            try await harness.withDaemon(concurrency: 1) {
+            try await harness.withDaemon(mode: mode, concurrency: 1) {
                 for name in ["a", "b", "c"] { try harness.drop(name + ".prompt", "Picture \(name)") }
                 #expect(await eventually { harness.stub.generationRequests.count == 1 })
                 // The share goes away with a request in flight: its folder is no longer there.

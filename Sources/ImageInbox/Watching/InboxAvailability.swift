@@ -47,6 +47,13 @@ package final class InboxAvailability: Sendable {
         nested.withLock { $0[inbox] = mounts }
     }
 
+    /// Whether `folder` is there, registering it (and, for an inbox, the mounts inside it) the
+    /// first time; for polled folders, asked off the watcher's loop.
+    package func probe(_ folder: String) -> Bool {
+        if roots.withLock({ $0[folder] == nil }) { register(folder) }
+        return isAvailable(folder)
+    }
+
     /// The mount points inside `inbox` seen when it was registered.
     package func mountPoints(in inbox: String) -> [String] {
         nested.withLock { $0[inbox] ?? [] }

@@ -50,7 +50,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     enum Input: Sendable {
         case inotify(InotifyEvent)
         case deadline
-        case scanned(WatchState<C>.ScanStep, InboxScanner.FolderScan)
+        case scanned(WatchState<C>.ScanStep, InboxScanner.FolderScan, available: Bool?)
         case reconfigure(Configuration)
         case ping(UInt64)
         case sightedAway(String)
@@ -157,11 +157,13 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                 guard !scanning, let step = state.nextScanStep() else { return }
                 scanning = true
                 let scanner = state.scanner
-                group.addTask { [feed] in
-                    let scan = try? await NIOThreadPool.singleton.runIfActive {
-                        scanner.scanFolder(step.directory, removingStaleTemporaryFiles: step.cleaning)
+                group.addTask { [feed, availability] in
+                    let result = try? await NIOThreadPool.singleton.runIfActive { () -> (InboxScanner.FolderScan, Bool?) in
+                        let available = step.probesAvailability ? availability.probe(step.directory) : nil
+                        guard available != false else { return (InboxScanner.FolderScan(), false) }
+                        return (scanner.scanFolder(step.directory, removingStaleTemporaryFiles: step.cleaning), available)
                     }
-                    feed.yield(.scanned(step, scan ?? InboxScanner.FolderScan()))
+                    feed.yield(.scanned(step, result?.0 ?? InboxScanner.FolderScan(), available: result?.1))
                 }
             }
             if let source = state.eventSource { forward(source) }
@@ -180,9 +182,9 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     state.handle(event, now: now)
                 case .deadline:
                     state.tick(now: now)
-                case .scanned(let step, let scan):
+                case .scanned(let step, let scan, let available):
                     scanning = false
-                    state.absorb(step, scan, now: now)
+                    state.absorb(step, scan, available: available, now: now)
                 case .sightedAway(let folder):
                     state.checkAvailability(of: [folder], now: now)
                 case .ping(let number):

@@ -15,6 +15,9 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         var directory: String
         /// Whether to delete temp files a killed run left behind.
         var cleaning: Bool
+        /// Whether the folder is a polled inbox or mount whose availability the step finds out
+        /// (off the loop: a hung network mount must hang only the step).
+        var probesAvailability = false
     }
 
     /// A scan that is under way, for its log line.
@@ -73,11 +76,14 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     /// Starts watching `inboxes` (inotify or polling, by file system) and queues their scan.
     mutating func watch(_ inboxes: [String], now: C.Instant, cleaning: Bool) throws {
         for inbox in inboxes {
-            availability.register(inbox)
-            guard availability.isAvailable(inbox) else {
-                watchedInboxes.append(inbox)
-                markAway(inbox, now: now)
-                continue
+            // A polled inbox is on a network mount, which may hang: its first scan registers it.
+            if inotifyFailure == nil, configuration.mode.effectiveMode(for: inbox).mode == .inotify {
+                availability.register(inbox)
+                guard availability.isAvailable(inbox) else {
+                    watchedInboxes.append(inbox)
+                    markAway(inbox, now: now)
+                    continue
+                }
             }
             try startWatching(inbox, now: now)
             watchedInboxes.append(inbox)
@@ -168,12 +174,12 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         if let check = nextAvailabilityCheck, now >= check {
             nextAvailabilityCheck = nil
             checkAvailability(of: availabilityRoots, now: now)
+            nextAvailabilityCheck = away.isEmpty ? nil : (nextAvailabilityCheck ?? now.advanced(by: configuration.pollInterval))
         }
         if let poll = nextPoll, now >= poll {
             // A poll still being read is not queued twice; the next one follows it.
-            // A share that went away is noticed at the next poll of it.
-            checkAvailability(of: watchedInboxes.filter { polled.contains($0) }, now: now)
-            if round == nil { scan(polled.filter { !isAway($0) }, kind: "poll", cleaning: false, now: now) }
+            // A polled share that went away is noticed by its next poll, which probes it.
+            if round == nil { scan(polled.filter { !isAway($0) || away[$0] != nil }, kind: "poll", cleaning: false, now: now) }
             nextPoll = polled.isEmpty ? nil : now.advanced(by: configuration.pollInterval)
         }
         if let rescan = nextRescan, now >= rescan {
@@ -190,7 +196,9 @@ struct WatchState<C: Clock> where C.Duration == Duration {
 
     /// The next folder to read, if a scan is under way.
     mutating func nextScanStep() -> ScanStep? {
-        scanQueue.popLast()
+        guard var step = scanQueue.popLast() else { return nil }
+        step.probesAvailability = isPolled(step.directory) && availabilityRoots.contains(step.directory)
+        return step
     }
 
     /// Takes in what reading one folder found.
@@ -198,14 +206,20 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     /// In a folder inotify watches, a file nobody has touched for the quiet window is complete at
     /// once (a backlog starts immediately); one modified more recently waits for the quiet
     /// window, as a slow writer may be paused mid-file. Polled folders keep the two-scan rule.
-    mutating func absorb(_ step: ScanStep, _ scan: InboxScanner.FolderScan, now: C.Instant) {
-        guard watchedInboxes.contains(where: { step.directory == $0 || step.directory.hasPrefix($0 + "/") }), !isAway(step.directory) else {
+    mutating func absorb(_ step: ScanStep, _ scan: InboxScanner.FolderScan, available: Bool? = nil, now: C.Instant) {
+        guard watchedInboxes.contains(where: { step.directory == $0 || step.directory.hasPrefix($0 + "/") }) else { return }
+        if let available { apply(availability: available, of: step.directory, now: now) }
+        guard !isAway(step.directory) else {
+            finishRound(now: now)
             return
         }
-        // A root that reads as empty may be a share that just went away.
-        if scan.files.isEmpty && scan.subfolders.isEmpty && availabilityRoots.contains(step.directory) {
-            checkAvailability(of: [step.directory], now: now)
-            if away[step.directory] != nil { return }
+        // A local root that reads as empty may be a share that just went away (a polled one was probed).
+        if available == nil, scan.files.isEmpty && scan.subfolders.isEmpty && availabilityRoots.contains(step.directory) {
+            apply(availability: availability.isAvailable(step.directory), of: step.directory, now: now)
+            if away[step.directory] != nil {
+                finishRound(now: now)
+                return
+            }
         }
         scanQueue += scan.subfolders.map { ScanStep(directory: $0, cleaning: step.cleaning) }
         let trusted = !isPolled(step.directory)
@@ -216,6 +230,11 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             machine.record(atRest ? .scannedAtRest : .scanned, path: path, identity: identity, now: now)
         }
         round?.files += scan.files.count
+        finishRound(now: now)
+    }
+
+    /// Counts a folder read and, after the last one of a scan, logs the scan.
+    private mutating func finishRound(now: C.Instant) {
         round?.folders += 1
         if scanQueue.isEmpty, let finished = round {
             round = nil
@@ -290,17 +309,25 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         watchedInboxes + watchedInboxes.flatMap { availability.mountPoints(in: $0) }
     }
 
-    /// Notices which of `folders` went away or came back.
+    /// Notices which of `folders` went away or came back: local ones asked at once, polled
+    /// ones (network mounts, which may hang) by a probing scan off the loop.
     mutating func checkAvailability(of folders: [String], now: C.Instant) {
         for folder in folders {
-            let available = availability.isAvailable(folder)
-            if away[folder] == nil, !available {
-                markAway(folder, now: now)
-            } else if let since = away[folder], available {
-                markBack(folder, awayFor: since.duration(to: now), now: now)
+            if isPolled(folder) {
+                if !scanQueue.contains(where: { $0.directory == folder }) { scan([folder], kind: "probe", cleaning: false, now: now) }
+            } else {
+                apply(availability: availability.isAvailable(folder), of: folder, now: now)
             }
         }
         nextAvailabilityCheck = away.isEmpty ? nil : (nextAvailabilityCheck ?? now.advanced(by: configuration.pollInterval))
+    }
+
+    private mutating func apply(availability available: Bool, of folder: String, now: C.Instant) {
+        if away[folder] == nil, !available {
+            markAway(folder, now: now)
+        } else if let since = away[folder], available {
+            markBack(folder, awayFor: since.duration(to: now), now: now)
+        }
     }
 
     /// Forgets what was seen below a folder (an inbox, a mount inside one) that went away, so
@@ -322,8 +349,9 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         away[folder] = nil
         do {
             if watchedInboxes.contains(folder) {
-                // It may be another device now (a remounted share): registered and watched as new.
-                availability.register(folder)
+                // It may be another device now (a remounted share): registered and watched as new;
+                // a polled one was just probed off the loop.
+                if !isPolled(folder) { availability.register(folder) }
                 try startWatching(folder, now: now)
             } else if let source = eventSource, !isPolled(folder) {
                 for case .unwatched(let directory, let error) in source.watchTree(folder) { pollInstead(directory, error, now: now) }
