@@ -71,12 +71,22 @@ struct RunCommand: AsyncParsableCommand {
             logger: logger,
             onAttempt: { statusChanged.yield() }
         )
+        let notice = ShutdownNotice(notifier: notifier) {
+            logger.notice(
+                "Stopping: no new jobs, waiting for those in flight",
+                metadata: ["shutdown.timeout_s": "\(settings.shutdownTimeout.components.seconds)"]
+            )
+        }
         let monitor = DaemonMonitor(
             notifier: notifier,
             runner: runner,
             ledger: ledger,
             changes: statusChanges,
-            isAlive: { await runner.isResponsive() && watcher.answeredLastPing() },
+            // While draining, the watcher is gone and the queue closed: TimeoutStopSec bounds that.
+            isAlive: {
+                if notice.hasBegun { return true }
+                return await runner.isResponsive() && watcher.answeredLastPing()
+            },
             inboxCount: { current.value.inboxes.count },
             notes: { [reloader.lastRefusal.map { "reload refused: \($0)" }, watcher.degradation].compactMap { $0 } },
             logger: logger
@@ -88,12 +98,6 @@ struct RunCommand: AsyncParsableCommand {
                 "dry_run": "\(settings.dryRun)", "ledger": "\(settings.ledgerPath)",
             ]
         )
-        let notice = ShutdownNotice(notifier: notifier) {
-            logger.notice(
-                "Stopping: no new jobs, waiting for those in flight",
-                metadata: ["shutdown.timeout_s": "\(settings.shutdownTimeout.components.seconds)"]
-            )
-        }
         // Shutdown runs in reverse order: systemd hears STOPPING=1, the reloader and the watcher
         // stop, then the runner drains; jobs still in flight after the shutdown timeout are
         // cancelled and stay queued. The monitor goes last, so STATUS= and the watchdog go on.

@@ -194,6 +194,29 @@ else
     fail "not restarted: $(inside systemctl show -p NRestarts,ActiveState,MainPID,Result image-inbox | tr '\n' ' ')"
 fi
 
+log "a SIGTERM from outside systemd: STOPPING=1 at once, then a clean exit"
+withheld_before=$(inside journalctl -u image-inbox -o cat --no-pager | grep -c "watchdog ping withheld" || true)
+before=$(stub_count)
+inside sh -c "echo 'In flight at SIGTERM' > /srv/image-inbox/team/term.prompt"
+for _ in $(seq 1 50); do [ "$(stub_count)" -gt "$before" ] && break; sleep 0.2; done
+inside systemctl kill -s TERM image-inbox
+# No stop job was queued: only the daemon's STOPPING=1 turns the unit deactivating.
+if wait_inside 2 "test \"\$(systemctl show -p ActiveState --value image-inbox)\" = deactivating"; then
+    pass "deactivating while the request in flight finishes"
+else
+    fail "after SIGTERM: $(inside systemctl show -p ActiveState,SubState image-inbox | tr '\n' ' ')"
+fi
+if wait_inside 30 "test -f /srv/image-inbox/team/term.png -a \"\$(systemctl show -p ActiveState --value image-inbox)\" = inactive"; then
+    pass "the request in flight was written, then the daemon exited cleanly"
+else
+    fail "after SIGTERM: $(inside ls /srv/image-inbox/team); $(inside systemctl show -p ActiveState,Result image-inbox | tr '\n' ' ')"
+fi
+inside systemctl start image-inbox
+wait_inside 20 "systemctl is-active -q image-inbox" || fail "not restarted after the SIGTERM"
+withheld_after=$(inside journalctl -u image-inbox -o cat --no-pager | grep -c "watchdog ping withheld" || true)
+[ "$withheld_after" = "$withheld_before" ] && pass "the watchdog kept being pinged while draining" \
+    || fail "watchdog pings withheld while draining: $withheld_before before, $withheld_after after"
+
 log "stop drains in-flight work"
 before=$(stub_count)
 inside sh -c "echo 'In flight at stop' > /srv/image-inbox/team/last.prompt"
