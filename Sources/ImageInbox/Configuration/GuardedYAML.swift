@@ -18,10 +18,13 @@ package enum GuardedYAML {
         package var problem: String
         /// The line (from 1, in the text given) where it is.
         package var line: Int?
+        /// Whether the text is not YAML at all (rather than YAML refused for what it does).
+        package var isSyntaxError: Bool
 
-        package init(problem: String, line: Int? = nil) {
+        package init(problem: String, line: Int? = nil, isSyntaxError: Bool = false) {
             self.problem = problem
             self.line = line
+            self.isSyntaxError = isSyntaxError
         }
     }
 
@@ -43,7 +46,7 @@ package enum GuardedYAML {
             parser = try Parser(yaml: text)
             root = try parser.singleRoot()
         } catch {
-            throw Refusal(problem: "is not valid YAML (\(error))")
+            throw Refusal(problem: "is not valid YAML (\(error))", isSyntaxError: true)
         }
         guard let root else { return nil }
         // A node holds its anchor weakly and the parser holds them all: it must outlive the check.

@@ -31,7 +31,7 @@ package enum FolderDefaults {
                 let place = error.line.map { " (line \($0))" } ?? ""
                 throw ImageInboxError(
                     code: .invalidParameter,
-                    message: "The folder defaults in '\(path)'\(place) \(error.problem). Ask the share's admin to fix it.",
+                    message: "The folder defaults file '\(path)'\(place) \(error.problem). Ask the share's admin to fix it.",
                     cause: error
                 )
             }

@@ -108,7 +108,7 @@ package struct PromptDocument: Sendable, Equatable {
             let place = error.line.map { " (line \($0 + 1))" } ?? ""
             throw ImageInboxError(
                 code: .invalidSource,
-                message: "The front matter\(place) \(error.problem). Write one 'key: value' per line.",
+                message: "The front matter\(place) \(error.problem)." + (error.isSyntaxError ? " Write one 'key: value' per line." : ""),
                 cause: error
             )
         }
