@@ -9,6 +9,7 @@ struct ValidGeneration {
     var transparent: Bool
     var n: Int
     var responseFormat: String
+    var model = ""
 }
 
 /// Why the stub refused a request, as the provider would say it.
@@ -80,7 +81,9 @@ extension StubHandler {
             responseFormat = text
         }
         let (width, height) = size == "auto" ? (1024, 1024) : ProviderProfile.dimensions(of: size) ?? (1024, 1024)
-        return .success(ValidGeneration(width: width, height: height, format: format, transparent: background == "transparent", n: n, responseFormat: responseFormat))
+        return .success(
+            ValidGeneration(width: width, height: height, format: format, transparent: background == "transparent", n: n, responseFormat: responseFormat, model: model)
+        )
     }
 
     private func customSizeAllowed(_ size: String, model: String) -> Bool {

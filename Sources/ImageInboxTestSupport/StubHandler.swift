@@ -151,7 +151,15 @@ struct StubHandler: Sendable {
         var body: [String: Any] = ["created": Int(Date().timeIntervalSince1970), "data": items]
         let outputTokens = valid.width * valid.height / 256 * valid.n
         if profile.isAIMLAPI {
-            body["meta"] = ["usage": ["credits_used": outputTokens * 42, "usd_spent": Double(outputTokens) * 0.00004]]
+            // At the AI/ML API's rate of $5 × 10⁻⁷ a credit. Its gpt-image-1.5 reports only credits
+            // (seed 003's schema), with the chat-style token names of its example, all zero.
+            let credits = outputTokens * 80
+            if valid.model == "openai/gpt-image-1-5" {
+                body["meta"] = ["usage": ["credits_used": credits]]
+                body["usage"] = ["prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0]
+            } else {
+                body["meta"] = ["usage": ["credits_used": credits, "usd_spent": Double(credits) * 0.000_000_5]]
+            }
         } else {
             body["usage"] = ["total_tokens": outputTokens + 50, "input_tokens": 50, "output_tokens": outputTokens,
                              "input_tokens_details": ["text_tokens": 50, "image_tokens": 0]]

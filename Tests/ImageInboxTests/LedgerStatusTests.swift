@@ -27,6 +27,18 @@ struct LedgerStatusTests {
         #expect(report.json.contains("\"cost_today\" : 0.25"))
     }
 
+    @Test func statusMarksTheEstimatedPartOfTodaysCost() async throws {
+        let ledger = try Ledger.inMemory()
+        let now = Date()
+        let reported = try #require(try await ledger.beginJob(sourcePath: "/in/a.prompt", inbox: "/in", contentHash: "1", kind: "generation", parameters: nil, now: now))
+        try await ledger.recordSuccess(reported, outputs: ["/in/a.png"], usage: APIUsage(usdSpent: 0.25), now: now)
+        let credited = try #require(try await ledger.beginJob(sourcePath: "/in/b.prompt", inbox: "/in", contentHash: "2", kind: "generation", parameters: nil, now: now))
+        try await ledger.recordSuccess(credited, outputs: ["/in/b.png"], usage: APIUsage(creditsUsed: 327_680), estimatedUSD: 0.16384, now: now)
+        let report = try await ledger.status(now: now)
+        #expect(abs(report.costToday - 0.41384) < 1e-9 && abs(report.estimatedToday - 0.16384) < 1e-9)
+        #expect(report.text.contains("Cost: $0.41 today ($0.16 of it estimated from credits or tokens)"), "\(report.text)")
+    }
+
     @Test func statusReadsWhileTheDaemonHoldsTheLedgerOpen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)/ledger.sqlite").path
         let writer = try Ledger.open(at: path)

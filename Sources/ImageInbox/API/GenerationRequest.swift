@@ -77,13 +77,16 @@ package struct APIUsage: Sendable, Equatable, Codable {
     package var creditsUsed: Double?
     /// Input tokens (text and image).
     package var inputTokens: Int?
+    /// The text part of ``inputTokens``, where the provider splits them.
+    package var textInputTokens: Int?
     /// Output (image) tokens.
     package var outputTokens: Int?
 
-    package init(usdSpent: Double? = nil, creditsUsed: Double? = nil, inputTokens: Int? = nil, outputTokens: Int? = nil) {
+    package init(usdSpent: Double? = nil, creditsUsed: Double? = nil, inputTokens: Int? = nil, textInputTokens: Int? = nil, outputTokens: Int? = nil) {
         self.usdSpent = usdSpent
         self.creditsUsed = creditsUsed
         self.inputTokens = inputTokens
+        self.textInputTokens = textInputTokens
         self.outputTokens = outputTokens
     }
 
@@ -96,6 +99,7 @@ package struct APIUsage: Sendable, Equatable, Codable {
             usdSpent: add(lhs.usdSpent, rhs.usdSpent),
             creditsUsed: add(lhs.creditsUsed, rhs.creditsUsed),
             inputTokens: add(lhs.inputTokens, rhs.inputTokens),
+            textInputTokens: add(lhs.textInputTokens, rhs.textInputTokens),
             outputTokens: add(lhs.outputTokens, rhs.outputTokens)
         )
     }

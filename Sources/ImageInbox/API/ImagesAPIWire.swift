@@ -19,9 +19,19 @@ struct ImagesResponseBody: Decodable {
         var url: String?
     }
 
+    /// OpenAI's spelling (`input_tokens`, `output_tokens`, with the text/image split) or the
+    /// chat-style one the AI/ML API's examples show (`prompt_tokens`, `completion_tokens`).
     struct TokenUsage: Decodable {
+        struct InputDetails: Decodable {
+            var text_tokens: Int?
+            var image_tokens: Int?
+        }
+
         var input_tokens: Int?
         var output_tokens: Int?
+        var prompt_tokens: Int?
+        var completion_tokens: Int?
+        var input_tokens_details: InputDetails?
     }
 
     struct Meta: Decodable {
@@ -41,8 +51,9 @@ struct ImagesResponseBody: Decodable {
         APIUsage(
             usdSpent: meta?.usage?.usd_spent,
             creditsUsed: meta?.usage?.credits_used,
-            inputTokens: usage?.input_tokens,
-            outputTokens: usage?.output_tokens
+            inputTokens: usage?.input_tokens ?? usage?.prompt_tokens,
+            textInputTokens: usage?.input_tokens_details?.text_tokens,
+            outputTokens: usage?.output_tokens ?? usage?.completion_tokens
         )
     }
 }

@@ -21,6 +21,9 @@ package struct ProviderProfile: Sendable, Equatable {
     package var acceptsAutoSize: Bool
     /// Whether a size outside the three standard ones may be asked for (checked per model).
     package var acceptsCustomSizes: Bool
+    /// Dollars per credit, for a provider that reports credits but not always dollars (the AI/ML
+    /// API: 107341 credits = $0.0536705).
+    package var defaultCreditUSD: Double? = nil
 
     /// The standard sizes every GPT image model accepts.
     package static let standardSizes: Set<String> = ["1024x1024", "1024x1536", "1536x1024"]
@@ -37,7 +40,8 @@ package struct ProviderProfile: Sendable, Equatable {
                 maximumImagesPerRequest: 1,
                 qualities: ["low", "medium", "high"],
                 acceptsAutoSize: false,
-                acceptsCustomSizes: false
+                acceptsCustomSizes: false,
+                defaultCreditUSD: 0.000_000_5
             )
         case .openai:
             ProviderProfile(

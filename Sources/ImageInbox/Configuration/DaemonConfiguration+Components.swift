@@ -13,6 +13,7 @@ extension DaemonConfiguration {
             retry: retry,
             pauseProbeInterval: pauseProbeInterval,
             maximumUSDPerDay: maximumUSDPerDay,
+            creditUSD: creditUSD,
             orphanTimeout: orphanTimeout
         )
     }

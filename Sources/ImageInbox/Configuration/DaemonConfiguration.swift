@@ -36,6 +36,8 @@ package struct DaemonConfiguration: Sendable {
     package var pauseProbeInterval: Duration
     /// The daily spending limit, if any.
     package var maximumUSDPerDay: Double?
+    /// Dollars per credit, for costs the provider reports only in credits.
+    package var creditUSD: Double?
     /// How long jobs in flight may take to finish once the daemon is asked to stop.
     package var shutdownTimeout: Duration
     /// How long an edit bundle waits for a missing part.
@@ -199,6 +201,8 @@ package struct DaemonConfiguration: Sendable {
         heldResultsMaximumMB = try wholeNumber("held_results_max_mb") ?? 1024
         guard heldResultsMaximumMB > 0 else { throw invalid("held_results_max_mb must be a positive number of megabytes.") }
         maximumUSDPerDay = try number("max_usd_per_day")
+        creditUSD = try number("credit_usd") ?? profile.defaultCreditUSD
+        if let rate = creditUSD, rate <= 0 { throw invalid("credit_usd must be a positive number of dollars per credit.") }
         if let limit = maximumUSDPerDay, limit <= 0 { throw invalid("max_usd_per_day must be a positive number of dollars.") }
 
         let levelName = reader.string(forKey: "log_level", default: "info")

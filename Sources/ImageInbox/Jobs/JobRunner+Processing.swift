@@ -192,7 +192,7 @@ extension JobRunner {
     /// Embeds the metadata and writes the results, retrying a write that can succeed later
     /// (disk full, read-only folder) without asking the API again.
     private func store(_ images: [[UInt8]], usage: APIUsage, work: JobWork, source: SettledSource, job: JobRecord, logger: Logger) async -> Outcome {
-        let estimate = configuration.prices.estimate(usage, model: work.parameters.model)
+        let estimate = configuration.prices.estimate(usage, model: work.parameters.model, creditUSD: configuration.creditUSD)
         let embedded: [[UInt8]]
         do {
             let metadata = metadata(for: work, source: source, job: job, usd: usage.usdSpent ?? estimate)

@@ -33,6 +33,8 @@ package final class JobRunner: Service {
         package var maximumUSDPerDay: Double?
         /// Prices for estimating a cost the provider does not report.
         package var prices: PriceTable
+        /// Dollars per credit, for costs reported only in credits.
+        package var creditUSD: Double?
         /// How long an edit bundle waits for a missing part before that is reported.
         package var orphanTimeout: Duration
 
@@ -46,6 +48,7 @@ package final class JobRunner: Service {
             pauseProbeInterval: Duration = .seconds(300),
             maximumUSDPerDay: Double? = nil,
             prices: PriceTable = .standard,
+            creditUSD: Double? = nil,
             orphanTimeout: Duration = .seconds(600)
         ) {
             self.profile = profile
@@ -57,6 +60,7 @@ package final class JobRunner: Service {
             self.pauseProbeInterval = pauseProbeInterval
             self.maximumUSDPerDay = maximumUSDPerDay
             self.prices = prices
+            self.creditUSD = creditUSD ?? profile.defaultCreditUSD
             self.orphanTimeout = orphanTimeout
         }
     }

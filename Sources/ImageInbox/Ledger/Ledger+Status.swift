@@ -52,6 +52,7 @@ extension Ledger {
             return StatusReport(
                 paused: daemon["paused"],
                 costToday: try Ledger.cost(db, since: startOfDay),
+                estimatedToday: try Ledger.cost(db, since: startOfDay, estimatesOnly: true),
                 costTotal: try Ledger.cost(db),
                 inboxes: inboxes.values.sorted { $0.path < $1.path }
             )

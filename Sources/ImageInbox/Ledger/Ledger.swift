@@ -241,7 +241,8 @@ package struct Ledger: Sendable {
     package func recordOutputs(jobID: String, outputs: [String], now: Date) async throws {
         let encoded = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
         try await commits.write { db in
-            try db.execute(sql: "UPDATE job SET outputs = ?, updatedAt = ? WHERE id = ?", arguments: [encoded, now, jobID])
+            // updatedAt stays the day the job was paid for: the day's spend is counted by it.
+            try db.execute(sql: "UPDATE job SET outputs = ? WHERE id = ?", arguments: [encoded, jobID])
         }
     }
 
@@ -250,11 +251,13 @@ package struct Ledger: Sendable {
         try await reader.read { db in try Self.cost(db, since: date) }
     }
 
-    /// Dollars spent by jobs finished since `date` (in all, without one), inside a read.
-    static func cost(_ db: Database, since date: Date? = nil) throws -> Double {
+    /// Dollars spent by jobs finished since `date` (in all, without one), inside a read; only
+    /// the estimated costs with `estimatesOnly`.
+    static func cost(_ db: Database, since date: Date? = nil, estimatesOnly: Bool = false) throws -> Double {
         try Double.fetchOne(
             db,
-            sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done' AND updatedAt >= ?",
+            sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done' AND updatedAt >= ?"
+                + (estimatesOnly ? " AND costIsEstimate" : ""),
             arguments: [date ?? .distantPast]
         ) ?? 0
     }

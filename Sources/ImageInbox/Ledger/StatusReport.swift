@@ -28,6 +28,8 @@ package struct StatusReport: Sendable, Codable, Equatable {
     package var paused: String?
     /// Dollars spent today (local time).
     package var costToday: Double
+    /// The part of ``costToday`` estimated (from credits or tokens) rather than reported in dollars.
+    package var estimatedToday: Double
     /// Dollars spent in all.
     package var costTotal: Double
     /// Every inbox that has jobs.
@@ -45,7 +47,8 @@ package struct StatusReport: Sendable, Codable, Equatable {
     /// The report as lines a person reads.
     package var text: String {
         var lines = [paused.map { "Paused: \($0)" } ?? "Running normally (not paused)."]
-        lines.append(String(format: "Cost: $%.2f today, $%.2f in total.", costToday, costTotal))
+        let estimated = estimatedToday > 0 ? String(format: " ($%.2f of it estimated from credits or tokens)", estimatedToday) : ""
+        lines.append(String(format: "Cost: $%.2f today", costToday) + estimated + String(format: ", $%.2f in total.", costTotal))
         if inboxes.isEmpty { lines.append("No jobs yet.") }
         let formatter = ISO8601DateFormatter()
         for inbox in inboxes {
