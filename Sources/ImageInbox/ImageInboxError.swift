@@ -10,7 +10,7 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
             case requestRejected, moderationBlocked, modelNotFound
             case authenticationFailed, quotaExhausted, rateLimited, serverError
             case connectionFailed, timedOut, invalidResponse
-            case outputFailed, ledgerFailed, interrupted
+            case outputFailed, ledgerFailed, interrupted, unexpectedStatus
         }
 
         fileprivate let wrapped: Wrapped
@@ -41,6 +41,9 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
         package static let timedOut = Code(wrapped: .timedOut)
         /// The API answered with something that is not a usable image response.
         package static let invalidResponse = Code(wrapped: .invalidResponse)
+        /// The API answered with a status nothing explains (404 without a model error, 405, 410):
+        /// most likely a wrong `base_url`; trying again does not help.
+        package static let unexpectedStatus = Code(wrapped: .unexpectedStatus)
         /// The result could not be written next to its source.
         package static let outputFailed = Code(wrapped: .outputFailed)
         /// The job ledger could not be read or written.
@@ -67,6 +70,8 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
     package var location: String
     /// How long the API asked to wait before trying again (`Retry-After`, `retry-after-ms`).
     package var retryAfter: Duration?
+    /// The API's own word on whether to try again (`x-should-retry`), which wins over the code.
+    package var shouldRetry: Bool?
 
     package init(
         code: Code,
@@ -91,7 +96,7 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
 
     /// Whether trying the same request again later can succeed.
     package var isTransient: Bool {
-        [.rateLimited, .serverError, .connectionFailed, .timedOut, .invalidResponse].contains(code)
+        shouldRetry ?? [.rateLimited, .serverError, .connectionFailed, .timedOut, .invalidResponse].contains(code)
     }
 
     /// Whether the whole queue must wait (a refused key, no credit) rather than this job fail.

@@ -75,6 +75,12 @@ struct FaultTests {
     @Test(arguments: [
         ("401", StubFault.status(401, body: #"{"message":"Invalid API key","statusCode":401,"path":"/v1/images/generations"}"#)),
         ("402", StubFault.status(402, body: #"{"message":"Not enough credits","statusCode":402,"path":"/v1/images/generations"}"#)),
+        (
+            "billing limit",
+            StubFault.status(
+                400, body: #"{"error":{"message":"Billing hard limit has been reached","type":"invalid_request_error","param":null,"code":"billing_hard_limit_reached"}}"#
+            )
+        ),
     ])
     func aRefusedKeyOrNoCreditPausesTheQueueAndNoJobFails(name: String, fault: StubFault) async throws {
         try await DaemonHarness.run { harness in

@@ -90,6 +90,14 @@ struct ImagesAPIClientTests {
         (.status(503, body: "upstream unavailable"), .serverError),
         (.malformedJSON, .invalidResponse),
         (.badBase64, .invalidResponse),
+        // OpenAI's billing limit is a 400, but it is the account's, not the file's.
+        (.status(400, body: #"{"error":{"message":"Billing hard limit has been reached","type":"invalid_request_error","code":"billing_hard_limit_reached"}}"#), .quotaExhausted),
+        // Words in a message decide nothing where there is a code: this is no moderation refusal.
+        (.status(400, body: #"{"error":{"message":"Unknown parameter: 'moderation'.","type":"invalid_request_error","code":"unknown_parameter"}}"#), .requestRejected),
+        (.status(400, body: #"{"error":{"message":"Your request was rejected as a result of our safety system.","type":"image_generation_user_error","code":"moderation_blocked"}}"#), .moderationBlocked),
+        (.status(404, body: #"{"message":"Cannot POST /v1/images/generation","statusCode":404}"#), .unexpectedStatus),
+        (.status(405, body: "Method Not Allowed"), .unexpectedStatus),
+        (.status(410, body: "Gone"), .unexpectedStatus),
     ])
     func faultsBecomeTypedErrors(fault: StubFault, code: ImageInboxError.Code) async throws {
         try await withClient { client, stub in

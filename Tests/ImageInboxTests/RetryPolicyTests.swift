@@ -34,3 +34,17 @@ struct RetryPolicyTests {
         #expect(policy.delay(after: error(code), attempt: 1, jitter: 0.5) == nil)
     }
 }
+
+struct ShouldRetryTests {
+    @Test func theAPIsWordOnRetryingWinsOverTheCodeBothWays() {
+        var serverError = ImageInboxError(code: .serverError, message: "HTTP 500")
+        serverError.shouldRetry = false
+        #expect(!serverError.isTransient)
+        #expect(RetryPolicy().delay(after: serverError, attempt: 1, jitter: 0) == nil)
+        var rejected = ImageInboxError(code: .requestRejected, message: "HTTP 400")
+        rejected.shouldRetry = true
+        #expect(rejected.isTransient)
+        #expect(RetryPolicy().delay(after: rejected, attempt: 1, jitter: 0) != nil)
+        #expect(!ImageInboxError(code: .unexpectedStatus, message: "HTTP 405").isTransient)
+    }
+}

@@ -3,9 +3,22 @@ import Foundation
 /// Turns an HTTP error response from either provider into an ``ImageInboxError`` whose code
 /// decides what happens next (retry, pause, or report) and whose message a person can act on.
 enum APIErrorClassifier {
-    static func classify(status: Int, body: [UInt8], retryAfter: String? = nil, retryAfterMilliseconds: String? = nil) -> ImageInboxError {
+    /// - Parameter shouldRetry: The `x-should-retry` header, which wins over the status both
+    ///   ways, as in openai-python.
+    static func classify(
+        status: Int,
+        body: [UInt8],
+        retryAfter: String? = nil,
+        retryAfterMilliseconds: String? = nil,
+        shouldRetry: String? = nil
+    ) -> ImageInboxError {
         var error = classifyBody(status: status, body: body)
         error.retryAfter = retryDelay(seconds: retryAfter, milliseconds: retryAfterMilliseconds)
+        switch shouldRetry?.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true": error.shouldRetry = true
+        case "false": error.shouldRetry = false
+        default: break
+        }
         return error
     }
 
@@ -24,35 +37,42 @@ enum APIErrorClassifier {
         return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
     }
 
+    /// Decides by the error's `code` where the provider sends one (OpenAI's `{"error":{…}}`);
+    /// the AI/ML API's `{message, statusCode, …}` has none, so there its status and its
+    /// documented words decide. Never by words in an OpenAI message: "Unknown parameter:
+    /// 'moderation'" is not a moderation refusal.
     private static func classifyBody(status: Int, body: [UInt8]) -> ImageInboxError {
         let decoded = try? JSONDecoder().decode(APIErrorBody.self, from: Data(body))
         let providerMessage = decoded?.error?.message ?? decoded?.message
             ?? String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let code = decoded?.error?.code ?? ""
-        let type = decoded?.error?.type ?? ""
+        let code = decoded?.error?.code ?? decoded?.error?.type ?? ""
+        let hasCode = !(decoded?.error?.code ?? "").isEmpty || !(decoded?.error?.type ?? "").isEmpty
         let said = providerMessage.isEmpty ? "" : " The API said: \"\(providerMessage)\""
-        let lowered = (providerMessage + " " + code + " " + type).lowercased()
+        let words = hasCode ? "" : providerMessage.lowercased()
 
-        if code == "model_not_found" || (status == 404 && lowered.contains("model")) {
+        if code == "model_not_found" || (status == 404 && words.contains("model")) {
             return ImageInboxError(
                 code: .modelNotFound,
                 message: "The images API does not know this model (it may have been retired).\(said) "
                     + "Set another model in the front matter or the configuration."
             )
         }
-        if code == "insufficient_quota" || status == 402 || lowered.contains("credit") || lowered.contains("quota") {
+        if ["insufficient_quota", "billing_hard_limit_reached", "billing_not_active"].contains(code) || status == 402
+            || (!hasCode && (status == 403 || status == 429) && (words.contains("credit") || words.contains("balance")))
+        {
             return ImageInboxError(
                 code: .quotaExhausted,
-                message: "The images API account is out of credit or quota (HTTP \(status)).\(said) "
-                    + "Top up the account; nothing was charged for this file."
+                message: "The images API account is out of credit or has reached its billing limit (HTTP \(status)).\(said) "
+                    + "Top up the account or raise its limit; nothing was charged for this file."
             )
         }
-        switch status {
-        case 400 where code == "moderation_blocked" || lowered.contains("moderation") || lowered.contains("safety"):
+        if ["moderation_blocked", "image_generation_user_error"].contains(code) || (!hasCode && status == 400 && words.contains("safety system")) {
             return ImageInboxError(
                 code: .moderationBlocked,
                 message: "The images API's safety system refused this request.\(said) Reword the prompt."
             )
+        }
+        switch status {
         case 400, 413, 415, 422:
             return ImageInboxError(
                 code: .requestRejected,
@@ -77,8 +97,9 @@ enum APIErrorClassifier {
             )
         default:
             return ImageInboxError(
-                code: .invalidResponse,
-                message: "The images API answered HTTP \(status), which image-inbox does not expect.\(said)"
+                code: .unexpectedStatus,
+                message: "The images API answered HTTP \(status), which image-inbox does not expect.\(said) "
+                    + "The server's administrator should check base_url."
             )
         }
     }

@@ -119,7 +119,8 @@ package struct ImagesAPIClient: ImageGenerating {
                 status: status,
                 body: bytes,
                 retryAfter: headers.first(name: "retry-after"),
-                retryAfterMilliseconds: headers.first(name: "retry-after-ms")
+                retryAfterMilliseconds: headers.first(name: "retry-after-ms"),
+                shouldRetry: headers.first(name: "x-should-retry")
             )
         }
         let decoded: ImagesResponseBody
