@@ -18,7 +18,7 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("api-key-file"), help: "File holding the API key.")
     var apiKeyFile: String?
 
-    @Option(name: .long, help: "Model id, such as openai/gpt-image-2 (aimlapi) or gpt-image-1.5 (openai).")
+    @Option(name: .long, help: "Model id, such as openai/gpt-image-2 (aimlapi) or gpt-image-2 (openai).")
     var model: String?
 
     @Option(name: .customLong("state-dir"), help: "Where the job ledger is kept.")

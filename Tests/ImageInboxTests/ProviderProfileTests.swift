@@ -47,6 +47,19 @@ struct ProviderProfileTests {
         }
     }
 
+    @Test(arguments: [("2560x2560", true), ("3840x2160", true), ("1024x1024", true), ("3840x1280", true), ("1024x640", true),
+                      ("512x512", false), ("4096x2048", false), ("3856x1296", false), ("3840x1264", false), ("1008x624", false)])
+    func gptImage2SizesFollowOpenAIsRule(size: String, accepted: Bool) {
+        // Multiples of 16, the long edge at most 3840, at most 3:1, 655,360 to 8,294,400 pixels.
+        let result = Result { () throws(ImageInboxError) in try openai.resolve(ImageParameters(size: size)) }
+        #expect(((try? result.get()) != nil) == accepted, "\(size)")
+    }
+
+    @Test func openAIAndCompatibleDefaultToGPTImage2() throws {
+        #expect(try openai.resolve(ImageParameters()).model == "gpt-image-2")
+        #expect(try ProviderProfile.profile(for: .compatible).resolve(ImageParameters()).model == "gpt-image-2")
+    }
+
     @Test func layersTakeUnsetFieldsFromBelow() {
         let front = ImageParameters(size: "1536x1024")
         let folder = ImageParameters(size: "1024x1536", quality: "high")

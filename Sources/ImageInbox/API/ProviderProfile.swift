@@ -47,7 +47,7 @@ package struct ProviderProfile: Sendable, Equatable {
             ProviderProfile(
                 kind: .openai,
                 defaultBaseURL: "https://api.openai.com/v1",
-                defaultModel: "gpt-image-1.5",
+                defaultModel: "gpt-image-2",
                 sendsResponseFormat: false,
                 maximumImagesPerRequest: 10,
                 qualities: ["low", "medium", "high", "auto"],
@@ -58,7 +58,7 @@ package struct ProviderProfile: Sendable, Equatable {
             ProviderProfile(
                 kind: .compatible,
                 defaultBaseURL: nil,
-                defaultModel: "gpt-image-1.5",
+                defaultModel: "gpt-image-2",
                 sendsResponseFormat: false,
                 maximumImagesPerRequest: 10,
                 qualities: ["low", "medium", "high", "auto"],
@@ -125,12 +125,13 @@ package struct ProviderProfile: Sendable, Equatable {
         if size == "auto" { return acceptsAutoSize }
         guard acceptsCustomSizes, let (width, height) = Self.dimensions(of: size) else { return false }
         if kind == .compatible { return true }
-        // OpenAI: arbitrary sizes for gpt-image-2 only, both edges multiples of 16,
-        // aspect ratio within 1:3…3:1, at most 3840x2160 worth of pixels and edge.
+        // OpenAI: arbitrary sizes for gpt-image-2 only: both edges multiples of 16, the long
+        // edge at most 3840, at most 3:1, and between 655,360 and 8,294,400 pixels in all.
         guard model.contains("gpt-image-2") else { return false }
         let long = max(width, height)
         let short = min(width, height)
-        return width % 16 == 0 && height % 16 == 0 && long <= 3 * short && long <= 3840 && short <= 2160
+        return width % 16 == 0 && height % 16 == 0 && long <= 3 * short && long <= 3840
+            && (655_360...8_294_400).contains(width * height)
     }
 
     private func sizeChoices(model: String) -> String {
@@ -138,7 +139,7 @@ package struct ProviderProfile: Sendable, Equatable {
         if acceptsAutoSize { choices.append("auto") }
         var text = choices.joined(separator: ", ")
         if acceptsCustomSizes && (kind == .compatible || model.contains("gpt-image-2")) {
-            text += ", or WIDTHxHEIGHT (multiples of 16, up to 3840x2160, at most 3:1)"
+            text += ", or WIDTHxHEIGHT (edges multiples of 16, the long one at most 3840, at most 3:1, 655,360 to 8,294,400 pixels)"
         }
         return text
     }
