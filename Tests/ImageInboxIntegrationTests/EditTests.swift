@@ -75,12 +75,31 @@ struct EditTests {
                 // One result takes the first free name, as everywhere: result.png.
                 #expect(await eventually { harness.names(in: "poster.edit").contains("result.png") })
             }
-            #expect(harness.stub.editRequests.count == 3, "2 single-image requests, then 1")
+            // The AI/ML API's edit endpoint takes n: one upload for both images of the first job.
+            #expect(harness.stub.editRequests.count == 2, "one upload with n=2, then one with none")
+            #expect(harness.stub.editRequests.map { $0.fields["n"] } == ["2", nil])
             for request in harness.stub.editRequests {
                 #expect(request.parts.filter { $0.filename != nil }.map(\.filename) == ["a-base.png", "b-logo.webp", "mask.png"])
                 #expect(request.parts.first { $0.filename == "b-logo.webp" }?.contentType == "image/webp")
             }
             #expect(harness.names(in: "poster.edit").filter { $0.hasPrefix("result") } == ["result-1.png", "result-2.png", "result.png"])
+        }
+    }
+
+    @Test func anEditForThreeImagesIsOneUploadAndModerationIsRefusedByName() async throws {
+        try await DaemonHarness.run { harness in
+            try harness.drop("cat.png", bytes: rex)
+            try harness.drop("dog.png", bytes: rex)
+            try await harness.withDaemon {
+                try harness.drop("cat.edit", "---\ncount: 3\n---\nThree hats")
+                try harness.drop("dog.edit", "---\nmoderation: low\n---\nA collar")
+                #expect(await eventually { harness.names().contains("cat.edited-3.png") && harness.names().contains("dog.error.txt") })
+            }
+            #expect(harness.stub.editRequests.count == 1, "the bundle is uploaded once, not once an image")
+            #expect(harness.stub.editRequests.first?.fields["n"] == "3")
+            #expect(harness.names().filter { $0.hasPrefix("cat.edited") } == ["cat.edited-1.png", "cat.edited-2.png", "cat.edited-3.png"])
+            let note = String(decoding: try harness.bytes("dog.error.txt"), as: UTF8.self)
+            #expect(note.contains("moderation applies to prompts only"), "\(note)")
         }
     }
 

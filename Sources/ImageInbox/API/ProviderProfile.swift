@@ -21,6 +21,9 @@ package struct ProviderProfile: Sendable, Equatable {
     package var acceptsAutoSize: Bool
     /// Whether a size outside the three standard ones may be asked for (checked per model).
     package var acceptsCustomSizes: Bool
+    /// The most images one edit request may ask for: the edit endpoints take `n` 1–10 even where
+    /// generations take one (the AI/ML API), and one upload then serves them all.
+    package var maximumImagesPerEdit = 10
     /// Dollars per credit, for a provider that reports credits but not always dollars (the AI/ML
     /// API: 107341 credits = $0.0536705).
     package var defaultCreditUSD: Double? = nil

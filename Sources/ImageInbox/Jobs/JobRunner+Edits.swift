@@ -15,6 +15,12 @@ extension JobRunner {
         let resolution: EditBundle.Resolution
         do throws(ImageInboxError) {
             document = try PromptDocument(data: Data(instruction), extraKeys: isFolderForm ? [] : ["images"])
+            if document.parameters.moderation != nil {
+                throw ImageInboxError(
+                    code: .invalidParameter,
+                    message: "moderation applies to prompts only: the edit endpoint has no such setting. Remove it from the front matter."
+                )
+            }
             let extra = try Self.extraImages(in: instruction, isFolderForm: isFolderForm)
             resolution = try EditBundle.resolve(instruction: source.path, extraImages: extra, inbox: source.inbox)
         } catch {
@@ -38,7 +44,10 @@ extension JobRunner {
         do throws(ImageInboxError) {
             let (images, mask) = try EditBundleValidator().validate(bundle)
             let folder = try FolderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
-            let parameters = try configuration.profile.resolve(document.parameters.layered(over: folder).layered(over: configuration.defaults))
+            // A folder's or the configuration's moderation is for its prompts; edits have none.
+            var layered = document.parameters.layered(over: folder).layered(over: configuration.defaults)
+            layered.moderation = nil
+            let parameters = try configuration.profile.resolve(layered)
             request = EditRequest(prompt: document.prompt, parameters: parameters, images: images, mask: mask)
             hash = try await Self.contentHash(instruction: instruction, parts: images + (mask.map { [$0] } ?? []))
         } catch {

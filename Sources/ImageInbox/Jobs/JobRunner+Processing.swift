@@ -136,7 +136,8 @@ extension JobRunner {
         var usage = APIUsage()
         var remaining = work.parameters.count
         while remaining > 0 {
-            let count = min(remaining, configuration.profile.maximumImagesPerRequest)
+            let perRequest = work.kind == "edit" ? configuration.profile.maximumImagesPerEdit : configuration.profile.maximumImagesPerRequest
+            let count = min(remaining, perRequest)
             switch await send(work.asking(for: count), logger: logger) {
             case .success(let result):
                 images += result.images
