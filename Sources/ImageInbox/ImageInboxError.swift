@@ -10,7 +10,7 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
             case requestRejected, moderationBlocked, modelNotFound
             case authenticationFailed, quotaExhausted, rateLimited, serverError
             case connectionFailed, timedOut, invalidResponse
-            case outputFailed, ledgerFailed, interrupted, unexpectedStatus
+            case outputFailed, ledgerFailed, interrupted, unexpectedStatus, resultUnavailable
         }
 
         fileprivate let wrapped: Wrapped
@@ -44,6 +44,9 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
         /// The API answered with a status nothing explains (404 without a model error, 405, 410):
         /// most likely a wrong `base_url`; trying again does not help.
         package static let unexpectedStatus = Code(wrapped: .unexpectedStatus)
+        /// The image was made (and billed) but could not be downloaded: its link is gone, or
+        /// every download failed. Asking again would pay again, so it is not retried.
+        package static let resultUnavailable = Code(wrapped: .resultUnavailable)
         /// The result could not be written next to its source.
         package static let outputFailed = Code(wrapped: .outputFailed)
         /// The job ledger could not be read or written.
@@ -72,6 +75,8 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
     package var retryAfter: Duration?
     /// The API's own word on whether to try again (`x-should-retry`), which wins over the code.
     package var shouldRetry: Bool?
+    /// What the failed request was billed, when it was (a result made but not delivered).
+    package var billed: APIUsage?
 
     package init(
         code: Code,

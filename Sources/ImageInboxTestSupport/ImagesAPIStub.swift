@@ -104,6 +104,17 @@ package final class ImagesAPIStub: Sendable {
         for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { return }
     }
 
+    /// Makes the first `count` downloads of every result served by `url` fail (a 503, then a
+    /// body cut short, by turns) before one succeeds.
+    package func failEachDownload(times count: Int) {
+        store.withState { $0.failedDownloadsPerFile = count }
+    }
+
+    /// The downloads of `url` results so far.
+    package var downloadRequests: [StubRequest] {
+        requests.filter { $0.path.hasPrefix("/files/") }
+    }
+
     /// Scripts faults for the next requests, in order.
     package func enqueue(_ faults: StubFault...) {
         store.withState { $0.faults += faults }

@@ -114,12 +114,19 @@ struct StubHandler: Sendable {
 
     func file(named name: String, authorization: String?) -> Response {
         let recorded = StubRequest(method: "GET", path: "/files/\(name)", authorization: authorization, contentType: nil, body: [], fields: [:])
-        let stored = store.withState { state in
+        let (stored, failing) = store.withState { state -> ([UInt8]?, Int?) in
             state.requests.append(recorded)
-            return state.files[name]
+            state.downloadsByFile[name, default: 0] += 1
+            let count = state.downloadsByFile[name] ?? 0
+            return (state.files[name], count <= state.failedDownloadsPerFile ? count : nil)
         }
         guard let bytes = stored else {
             return Response(status: .notFound)
+        }
+        // A CDN's bad moments, by turns: a 503, then a body cut short.
+        if let failing {
+            guard failing.isMultiple(of: 2) else { return Response(status: .serviceUnavailable) }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: bytes.prefix(16))))
         }
         var fields = HTTPFields()
         fields[.contentType] = ImageFormat(sniffing: bytes)?.mimeType ?? "application/octet-stream"

@@ -10,6 +10,9 @@ final class StubStore: Sendable {
         var base64Cache: [String: String] = [:]
         var nextFile = 0
         var latency: ClosedRange<Int> = 0...0
+        /// How many downloads of each served file fail before one succeeds.
+        var failedDownloadsPerFile = 0
+        var downloadsByFile: [String: Int] = [:]
         /// Generation and edit requests being answered now, and the most there ever were at once.
         var inFlight = 0
         var maximumInFlight = 0

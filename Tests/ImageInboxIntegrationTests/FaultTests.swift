@@ -46,15 +46,30 @@ struct FaultTests {
         }
     }
 
-    @Test func aURLThatIsGoneIsRetriedThenReported() async throws {
+    @Test func aURLThatIsGoneIsReportedWithoutPayingAgain() async throws {
         try await DaemonHarness.run { harness in
-            harness.stub.enqueue(.missingURL, .missingURL, .missingURL)
+            harness.stub.enqueue(.missingURL)
             try await harness.withDaemon(responseFormat: "url") {
                 try harness.drop("gone.prompt", "A ghost")
                 #expect(await eventually { harness.names().contains("gone.error.txt") })
             }
-            #expect(harness.stub.generationRequests.count == 3)
-            #expect(String(decoding: try harness.bytes("gone.error.txt"), as: UTF8.self).contains("HTTP 404"))
+            #expect(harness.stub.generationRequests.count == 1, "a gone link is not a reason to pay again")
+            let note = String(decoding: try harness.bytes("gone.error.txt"), as: UTF8.self)
+            #expect(note.contains("HTTP 404") && note.contains("paid for"), "\(note)")
+        }
+    }
+
+    @Test func failedDownloadsAreDownloadedAgainAndNeverGeneratedAgain() async throws {
+        try await DaemonHarness.run { harness in
+            // Every result's first two downloads fail (a 503, then a body cut short).
+            harness.stub.failEachDownload(times: 2)
+            try await harness.withDaemon(responseFormat: "url", concurrency: 4) {
+                for index in 1...8 { try harness.drop("p\(index).prompt", "Picture \(index)") }
+                #expect(await eventually(timeout: .seconds(60)) { (1...8).allSatisfy { harness.names().contains("p\($0).png") } }, "\(harness.names())")
+            }
+            #expect(harness.stub.generationRequests.count == 8, "one generation per prompt")
+            #expect(harness.stub.downloadRequests.count == 24, "three downloads per image")
+            #expect(!harness.names().contains { $0.hasSuffix(".error.txt") })
         }
     }
 

@@ -42,3 +42,13 @@ struct ImageEncodingTests {
         #expect(ImageFormat(name: "JPG") == .jpeg)
     }
 }
+
+struct WholeImageTests {
+    @Test(arguments: [ImageFormat.png, .jpeg, .webp])
+    func anImageCutShortIsNotWhole(format: ImageFormat) {
+        let image = PlaceholderImage.render(width: 64, height: 48, format: format, seed: 3)
+        #expect(format.isWhole(image))
+        #expect(!format.isWhole(Array(image.prefix(image.count / 2))))
+        #expect(!format.isWhole(Array(image.prefix(16))))
+    }
+}

@@ -135,7 +135,13 @@ package struct ImagesAPIClient: ImageGenerating {
         }
         var images: [[UInt8]] = []
         for item in decoded.data ?? [] {
-            images.append(try await image(from: item, deadline: deadline))
+            do {
+                images.append(try await image(from: item, deadline: deadline))
+            } catch var error as ImageInboxError {
+                // The request was answered: whatever went wrong after, it was billed.
+                error.billed = decoded.apiUsage
+                throw error
+            }
         }
         guard !images.isEmpty else {
             throw ImageInboxError(code: .invalidResponse, message: "The images API answered without any image.")
@@ -151,16 +157,7 @@ package struct ImagesAPIClient: ImageGenerating {
             }
             bytes = [UInt8](data)
         } else if let url = item.url {
-            var download = HTTPClientRequest(url: url)
-            download.headers.add(name: "User-Agent", value: "image-inbox/\(ImageInboxVersion.current)")
-            let (status, _, body) = try await send(download, deadline: deadline)
-            guard status == 200 else {
-                throw ImageInboxError(
-                    code: status >= 500 ? .serverError : .invalidResponse,
-                    message: "Downloading the result from the images API failed (HTTP \(status))."
-                )
-            }
-            bytes = body
+            bytes = try await download(url)
         } else {
             throw ImageInboxError(code: .invalidResponse, message: "The images API sent an entry with neither an image nor a URL.")
         }
@@ -168,6 +165,48 @@ package struct ImagesAPIClient: ImageGenerating {
             throw ImageInboxError(code: .invalidResponse, message: "The images API sent data that is not a PNG, JPEG or WebP image.")
         }
         return bytes
+    }
+
+    /// How many times a result is downloaded before it is given up, and the first wait between
+    /// tries (doubling, at most 30 s): about two minutes in all.
+    static let downloadAttempts = 8
+    static let firstDownloadDelay: Duration = .milliseconds(500)
+
+    /// Downloads a `url` result, trying again on its own (a failed download is not a failed
+    /// generation: asking the API again would pay again). A link that is gone (403, 404, 410)
+    /// is not tried again.
+    private func download(_ url: String) async throws -> [UInt8] {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "User-Agent", value: "image-inbox/\(ImageInboxVersion.current)")
+        var delay = Self.firstDownloadDelay
+        var lastProblem = ""
+        for attempt in 1...Self.downloadAttempts {
+            let timeout = min(configuration.requestTimeout, .seconds(120)).components
+            let deadline = NIODeadline.now() + .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
+            do {
+                let (status, _, body) = try await send(request, deadline: deadline)
+                if status == 200, let format = ImageFormat(sniffing: body), format.isWhole(body) { return body }
+                if [403, 404, 410].contains(status) {
+                    throw ImageInboxError(
+                        code: .resultUnavailable,
+                        message: "The image was made and paid for, but its download link answered HTTP \(status) (it expired or is gone). "
+                            + "Save the file again to have it made again, which is paid again."
+                    )
+                }
+                lastProblem = status == 200 ? "the download was not a whole image" : "HTTP \(status)"
+            } catch let error as ImageInboxError where error.code == .connectionFailed || error.code == .timedOut {
+                lastProblem = error.message
+            }
+            guard attempt < Self.downloadAttempts else { break }
+            logger.warning("Downloading the result failed, will download again", metadata: ["error": "\(lastProblem)", "retry.attempt": "\(attempt)"])
+            try await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(30))
+        }
+        throw ImageInboxError(
+            code: .resultUnavailable,
+            message: "The image was made and paid for, but downloading it failed \(Self.downloadAttempts) times over two minutes (\(lastProblem)). "
+                + "Save the file again to have it made again, which is paid again."
+        )
     }
 
     private func send(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> (Int, HTTPHeaders, [UInt8]) {

@@ -28,6 +28,24 @@ package enum ImageFormat: String, Sendable, Codable, CaseIterable {
         }
     }
 
+    /// Whether `bytes` are a whole image of this format, not one cut short: a PNG ends with its
+    /// `IEND` chunk, a JPEG with its end-of-image marker, a WebP is as long as its RIFF header says.
+    package func isWhole(_ bytes: [UInt8]) -> Bool {
+        switch self {
+        case .png:
+            return bytes.count > 20 && bytes.suffix(12).elementsEqual([0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
+        case .jpeg:
+            // Some encoders pad after the marker; it is within the last few bytes.
+            return bytes.count > 4 && bytes.suffix(32).indices.contains { index in
+                index + 1 < bytes.count && bytes[index] == 0xFF && bytes[index + 1] == 0xD9
+            }
+        case .webp:
+            guard bytes.count >= 12 else { return false }
+            let declared = Int(bytes[4]) | Int(bytes[5]) << 8 | Int(bytes[6]) << 16 | Int(bytes[7]) << 24
+            return declared + 8 == bytes.count
+        }
+    }
+
     /// The file name extension results get: `png`, `jpg`, `webp`.
     package var fileExtension: String {
         switch self {

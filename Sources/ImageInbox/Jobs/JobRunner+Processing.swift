@@ -159,7 +159,7 @@ extension JobRunner {
                 }
                 return .interrupted
             case .failure(let error):
-                await fail(source, hash: hash, problem: error, job: job, logger: logger)
+                await fail(source, hash: hash, problem: error, job: job, work: work, logger: logger)
                 return .finished
             }
         }

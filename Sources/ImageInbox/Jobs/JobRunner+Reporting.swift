@@ -25,12 +25,25 @@ extension JobRunner {
     }
 
     /// Records a job as failed for good and reports it in the folder.
-    func fail(_ source: SettledSource, hash: String, problem: ImageInboxError, job: JobRecord? = nil, kind: String = "generation", logger: Logger) async {
+    ///
+    /// - Parameter work: The job's work, for the price of what a failed request was billed.
+    func fail(
+        _ source: SettledSource,
+        hash: String,
+        problem: ImageInboxError,
+        job: JobRecord? = nil,
+        work: JobWork? = nil,
+        kind: String = "generation",
+        logger: Logger
+    ) async {
         var logger = logger
         var record = job ?? JobRecord(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: kind, state: .failed, now: now())
         do {
             if let job {
-                try await ledger.recordFailure(job, error: problem, now: now())
+                let usd = problem.billed.flatMap { billed in
+                    billed.usdSpent ?? configuration.prices.estimate(billed, model: work?.parameters.model ?? "", creditUSD: configuration.creditUSD)
+                }
+                try await ledger.recordFailure(job, error: problem, billedUSD: usd, costIsEstimate: problem.billed?.usdSpent == nil, now: now())
             } else {
                 record = try await ledger.recordFailure(
                     sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: kind, error: problem, now: now()

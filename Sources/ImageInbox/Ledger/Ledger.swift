@@ -209,12 +209,15 @@ package struct Ledger: Sendable {
         }
     }
 
-    /// Records a job that failed for good.
-    package func recordFailure(_ record: JobRecord, error: ImageInboxError, now: Date) async throws {
+    /// Records a job that failed for good, with what it was billed if it was (an image made but
+    /// never delivered).
+    package func recordFailure(_ record: JobRecord, error: ImageInboxError, billedUSD: Double? = nil, costIsEstimate: Bool = false, now: Date) async throws {
         var record = record
         record.state = .failed
         record.errorCode = error.code.description
         record.lastError = error.message
+        record.usdSpent = billedUSD
+        record.costIsEstimate = billedUSD != nil && costIsEstimate
         record.updatedAt = now
         try await commits.write { [record] db in try record.save(db) }
     }
@@ -246,7 +249,7 @@ package struct Ledger: Sendable {
         }
     }
 
-    /// Dollars spent by jobs finished since `date`.
+    /// Dollars spent by jobs that ended since `date`.
     package func cost(since date: Date) async throws -> Double {
         try await reader.read { db in try Self.cost(db, since: date) }
     }
@@ -256,7 +259,8 @@ package struct Ledger: Sendable {
     static func cost(_ db: Database, since date: Date? = nil, estimatesOnly: Bool = false) throws -> Double {
         try Double.fetchOne(
             db,
-            sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE state = 'done' AND updatedAt >= ?"
+            // Failed jobs count too: a result made but never delivered was paid for all the same.
+            sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE usdSpent IS NOT NULL AND updatedAt >= ?"
                 + (estimatesOnly ? " AND costIsEstimate" : ""),
             arguments: [date ?? .distantPast]
         ) ?? 0
