@@ -27,6 +27,20 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "image-inbox")
         let (statusChanges, statusChanged) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let notifier = ServiceNotifier()
+        // Held until the process ends: a second daemon on this state directory or these inboxes refuses to start.
+        let instanceLock: InstanceLock
+        do {
+            instanceLock = try InstanceLock.acquire(
+                stateDirectory: settings.stateDirectory,
+                ledgerPath: settings.ledgerPath,
+                inboxes: settings.inboxes,
+                inboxesThatCannotBeMarked: { inbox, reason in
+                    logger.warning("Can't write the inbox's lock file, another daemon could watch it too", metadata: ["inbox": "\(inbox)", "error": "\(reason)"])
+                }
+            )
+        } catch {
+            throw CommandError(error)
+        }
         let ledger = try Ledger.open(at: settings.ledgerPath)
         let httpClients = HTTPClients()
         let availability = InboxAvailability()
@@ -122,6 +136,7 @@ struct RunCommand: AsyncParsableCommand {
             throw error
         }
         try await httpClients.shutdown()
+        withExtendedLifetime(instanceLock) {}
     }
 
     private func load() async throws -> DaemonConfiguration {

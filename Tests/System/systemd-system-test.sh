@@ -227,7 +227,8 @@ if inside test -f /srv/image-inbox/team/last.png && [ "$(inside systemctl show -
 else
     fail "stop: $(inside ls /srv/image-inbox/team); result $(inside systemctl show -p Result --value image-inbox)"
 fi
-inside journalctl -u image-inbox -o cat --no-pager | grep -q "Stopped image-inbox" || fail "no stop in the journal"
+# systemd logs the stop as it completes; the journal may take a moment to have it.
+wait_inside 10 "journalctl -u image-inbox -o cat --no-pager | grep -q 'Stopped image-inbox'" || fail "no stop in the journal"
 
 log "the API key is in no journal line"
 if inside journalctl -o export --no-pager | grep -a -q -- "$key"; then

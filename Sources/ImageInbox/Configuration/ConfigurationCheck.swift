@@ -29,6 +29,9 @@ package struct ConfigurationCheck: Sendable {
         } else if configuration.apiKey != nil {
             ok("API key present (\(configuration.apiKey!.value.count) characters)")
         }
+        let conflicts = InstanceLock.conflicts(stateDirectory: configuration.stateDirectory, inboxes: configuration.inboxes)
+        for conflict in conflicts { problem(conflict) }
+        if conflicts.isEmpty { ok("no other image-inbox uses the state directory or watches these inboxes") }
         var inotifyInboxes = 0
         for inbox in configuration.inboxes {
             let (mode, reason) = configuration.watch.mode.effectiveMode(for: inbox)

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+
+/// One inbox, one owner: a daemon holds an exclusive lock on its state directory and on a hidden
+/// marker at the root of each inbox it watches, so that a second daemon — started by hand beside
+/// the service, or with another state directory on the same share — refuses to start instead of
+/// paying for every prompt a second time.
+///
+/// The locks are `flock`s, which the kernel drops when the process ends (a crash leaves no stale
+/// lock; NFS carries them to the server). The files say who holds them, for the refusal.
+package final class InstanceLock: Sendable {
+    /// The lock file in the state directory.
+    package static let stateFileName = "image-inbox.lock"
+    /// The hidden marker at an inbox's root.
+    package static let inboxFileName = ".image-inbox.lock"
+
+    private let descriptors: [Int32]
+
+    private init(descriptors: [Int32]) {
+        self.descriptors = descriptors
+    }
+
+    deinit {
+        for fd in descriptors { close(fd) }
+    }
+
+    /// Takes the locks, or says who holds one.
+    ///
+    /// - Parameter inboxesThatCannotBeMarked: Called for inboxes whose marker cannot be written
+    ///   (a read-only share): they are watched unlocked.
+    /// - Throws: ``ImageInboxError`` `invalidConfiguration` naming the other daemon.
+    package static func acquire(
+        stateDirectory: String,
+        ledgerPath: String,
+        inboxes: [String],
+        inboxesThatCannotBeMarked: (String, String) -> Void = { _, _ in }
+    ) throws(ImageInboxError) -> InstanceLock {
+        var held: [Int32] = []
+        let me = "pid \(getpid()) on host \(ProcessInfo.processInfo.hostName)"
+        func release() { for fd in held { close(fd) } }
+        try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        switch lock(stateDirectory + "/" + stateFileName, saying: "\(me)\nledger \(ledgerPath)\n") {
+        case .locked(let fd): held.append(fd)
+        case .heldBy(let holder):
+            throw ImageInboxError(
+                code: .invalidConfiguration,
+                message: "another image-inbox, \(holder.owner), already uses the state directory \(stateDirectory); stop it first (systemctl stop image-inbox)."
+            )
+        case .unavailable(let reason):
+            throw ImageInboxError(code: .invalidConfiguration, message: "Can't lock the state directory \(stateDirectory): \(reason).")
+        }
+        for inbox in inboxes {
+            switch lock(inbox + "/" + inboxFileName, saying: "\(me)\nledger \(ledgerPath)\n") {
+            case .locked(let fd): held.append(fd)
+            case .heldBy(let holder):
+                release()
+                throw ImageInboxError(
+                    code: .invalidConfiguration,
+                    message: "another image-inbox, \(holder.owner), already watches \(inbox) with the \(holder.ledger); "
+                        + "several hosts share an inbox through a PostgreSQL ledger."
+                )
+            case .unavailable(let reason):
+                inboxesThatCannotBeMarked(inbox, reason)
+            }
+        }
+        return InstanceLock(descriptors: held)
+    }
+
+    /// What a daemon starting now would refuse on (for `image-inbox check`), creating nothing.
+    package static func conflicts(stateDirectory: String, inboxes: [String]) -> [String] {
+        var found: [String] = []
+        if let holder = holder(of: stateDirectory + "/" + stateFileName) {
+            found.append("another image-inbox, \(holder.owner), already uses the state directory \(stateDirectory)")
+        }
+        for inbox in inboxes {
+            if let holder = holder(of: inbox + "/" + inboxFileName) {
+                found.append("another image-inbox, \(holder.owner), already watches \(inbox) with the \(holder.ledger)")
+            }
+        }
+        return found
+    }
+
+    /// Who holds the lock on an existing lock file, or nil when nobody does (or there is none).
+    private static func holder(of path: String) -> Holder? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) != 0, errno == EWOULDBLOCK else { return nil }
+        return holder(describedIn: path)
+    }
+
+    private static func holder(describedIn path: String) -> Holder {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        let lines = text.split(separator: "\n").map(String.init)
+        return Holder(owner: lines.first ?? "of unknown pid", ledger: lines.dropFirst().first ?? "ledger it names nowhere")
+    }
+
+    /// Who holds a lock, as its file says.
+    private struct Holder {
+        var owner: String
+        var ledger: String
+    }
+
+    private enum Attempt {
+        case locked(Int32)
+        case heldBy(Holder)
+        case unavailable(String)
+    }
+
+    private static func lock(_ path: String, saying content: String) -> Attempt {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { return .unavailable(String(cString: strerror(errno))) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            defer { close(fd) }
+            guard code == EWOULDBLOCK else { return .unavailable(String(cString: strerror(code))) }
+            return .heldBy(holder(describedIn: path))
+        }
+        ftruncate(fd, 0)
+        _ = content.withCString { pwrite(fd, $0, strlen($0), 0) }
+        return .locked(fd)
+    }
+}
