@@ -39,6 +39,39 @@ struct ShareOutageTests {
     }
 }
 
+extension ShareOutageTests {
+    @Test func resultsHeldAtTheLastStopAreDeliveredOnlyOnceTheirInboxIsThere() async throws {
+        try await DaemonHarness.run { harness in
+            let image = PlaceholderImage.render(width: 64, height: 64, format: .png, seed: 1)
+            try harness.heldResults.hold(
+                [image],
+                for: .init(jobID: "0123456789ab", inbox: harness.inbox, sourcePath: harness.inbox + "/held.prompt", stem: harness.inbox + "/held", fileExtension: "png", numbered: false, count: 1)
+            )
+            // The share is still away when the daemon starts.
+            let away = harness.inbox + ".away"
+            try FileManager.default.moveItem(atPath: harness.inbox, toPath: away)
+            try await harness.withDaemon {
+                try await Task.sleep(for: .seconds(1))
+                #expect(harness.heldResults.entries().count == 1, "nothing delivered into a folder that is not there")
+                #expect(!FileManager.default.fileExists(atPath: harness.inbox))
+                try FileManager.default.moveItem(atPath: away, toPath: harness.inbox)
+                #expect(await eventually { harness.names().contains("held.png") }, "\(harness.names())")
+                #expect(harness.heldResults.entries().isEmpty)
+            }
+            #expect(try harness.bytes("held.png") == image)
+            // Held at a stop, with the inbox there at the next start: delivered as it is first seen.
+            try harness.heldResults.hold(
+                [image],
+                for: .init(jobID: "ba9876543210", inbox: harness.inbox, sourcePath: harness.inbox + "/later.prompt", stem: harness.inbox + "/later", fileExtension: "png", numbered: false, count: 1)
+            )
+            try await harness.withDaemon {
+                #expect(await eventually { harness.names().contains("later.png") }, "\(harness.names())")
+            }
+            #expect(harness.stub.requests.isEmpty, "a held result is never asked for again")
+        }
+    }
+}
+
 /// Mounting needs root (and a kernel that lets the test mount); elsewhere the test is skipped.
 enum TestMounts {
     static let available: Bool = {

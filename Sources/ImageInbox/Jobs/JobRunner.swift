@@ -150,7 +150,8 @@ package final class JobRunner: Service {
         await publishPause(nil)
         await queue.setLimit(configuration.concurrency)
         await scheduleOrphanCheck()
-        await deliverHeldResults(for: nil)
+        // Held results are delivered as the watcher finds each inbox there (at start, too):
+        // before that, a bare mount point cannot be told from a share that is back.
         await withTaskGroup(of: Void.self) { timers in
             timers.addTask {
                 for await folder in self.availability.returns { await self.deliverHeldResults(for: folder) }

@@ -24,6 +24,16 @@ package struct HeldResults: Sendable {
         package var numbered: Bool
         /// How many images there are.
         package var count: Int
+
+        package init(jobID: String, inbox: String, sourcePath: String, stem: String, fileExtension: String, numbered: Bool, count: Int) {
+            self.jobID = jobID
+            self.inbox = inbox
+            self.sourcePath = sourcePath
+            self.stem = stem
+            self.fileExtension = fileExtension
+            self.numbered = numbered
+            self.count = count
+        }
     }
 
     /// The folder the held results are kept in (in the state directory).

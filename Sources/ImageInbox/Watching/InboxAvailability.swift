@@ -21,7 +21,8 @@ package final class InboxAvailability: Sendable {
 
     private let roots = Mutex<[String: Root?]>([:])
     private let nested = Mutex<[String: [String]]>([:])
-    /// The folders (inboxes, mounts inside them) that came back, as they do.
+    /// The folders (inboxes, mounts inside them) found there: each inbox once it is first seen,
+    /// and any folder that comes back after it was away.
     package let returns: AsyncStream<String>
     private let returned: AsyncStream<String>.Continuation
     /// The folders the runner found away before the watcher did (a bind mount taken away sends
@@ -76,7 +77,7 @@ package final class InboxAvailability: Sendable {
         return away
     }
 
-    /// Tells the runner that `folder` is back.
+    /// Tells the runner that `folder` is there (first seen, or back).
     package func announceReturn(_ folder: String) {
         returned.yield(folder)
     }

@@ -36,6 +36,8 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     /// The folders (inboxes, mounts inside them) that are away (a share unmounted or gone), since when.
     private var away: [String: C.Instant] = [:]
     private var nextAvailabilityCheck: C.Instant?
+    /// The inboxes the runner has heard are there (it delivers what was held for them then).
+    private var announced: Set<String> = []
     private let availability: InboxAvailability
     private var machine: SettleStateMachine<C.Instant>
     private var handedOn: [String: FileSystem.Identity] = [:]
@@ -84,6 +86,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
                     markAway(inbox, now: now)
                     continue
                 }
+                announceFirstSight(of: inbox)
             }
             try startWatching(inbox, now: now)
             watchedInboxes.append(inbox)
@@ -323,6 +326,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     }
 
     private mutating func apply(availability available: Bool, of folder: String, now: C.Instant) {
+        if available && away[folder] == nil { announceFirstSight(of: folder) }
         if away[folder] == nil, !available {
             markAway(folder, now: now)
         } else if let since = away[folder], available {
@@ -363,6 +367,12 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         }
         logger.notice("Folder is back, rescanning it", metadata: ["folder": "\(folder)", "folder.away_s": "\(duration.components.seconds)"])
         scan([folder], kind: "return", cleaning: false, now: now)
+        announced.insert(folder)
+        availability.announceReturn(folder)
+    }
+
+    private mutating func announceFirstSight(of folder: String) {
+        guard announced.insert(folder).inserted else { return }
         availability.announceReturn(folder)
     }
 
