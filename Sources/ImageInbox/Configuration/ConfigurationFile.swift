@@ -26,7 +26,7 @@ package enum ConfigurationFile {
         do {
             _ = try GuardedYAML.load(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumSize)
         } catch {
-            let place = error.line.map { " (line \($0))" } ?? ""
+            let place = error.place()
             throw ImageInboxError(code: .invalidConfiguration, message: "The configuration file '\(path)'\(place) \(error.problem).", cause: error)
         }
     }

@@ -21,6 +21,12 @@ package enum GuardedYAML {
         /// Whether the text is not YAML at all (rather than YAML refused for what it does).
         package var isSyntaxError: Bool
 
+        /// `" (line N)"` for a message, with the line counted in a file whose YAML starts
+        /// `linesBefore` lines in (front matter after its `---`); empty when the line is unknown.
+        package func place(linesBefore: Int = 0) -> String {
+            line.map { " (line \($0 + linesBefore))" } ?? ""
+        }
+
         package init(problem: String, line: Int? = nil, isSyntaxError: Bool = false) {
             self.problem = problem
             self.line = line

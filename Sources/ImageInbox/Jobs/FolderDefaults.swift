@@ -28,7 +28,7 @@ package enum FolderDefaults {
             do {
                 mapping = try (GuardedYAML.load(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumFileSize) as? [String: Any]) ?? [:]
             } catch {
-                let place = error.line.map { " (line \($0))" } ?? ""
+                let place = error.place()
                 throw ImageInboxError(
                     code: .invalidParameter,
                     message: "The folder defaults file '\(path)'\(place) \(error.problem). Ask the share's admin to fix it.",

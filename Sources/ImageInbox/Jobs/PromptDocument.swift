@@ -105,7 +105,7 @@ package struct PromptDocument: Sendable, Equatable {
             loaded = try GuardedYAML.load(yaml, maximumBytes: maximumFrontMatterSize)
         } catch {
             // The front matter starts on the file's second line, after the opening '---'.
-            let place = error.line.map { " (line \($0 + 1))" } ?? ""
+            let place = error.place(linesBefore: 1)
             throw ImageInboxError(
                 code: .invalidSource,
                 message: "The front matter\(place) \(error.problem)." + (error.isSyntaxError ? " Write one 'key: value' per line." : ""),

@@ -177,7 +177,6 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         if let check = nextAvailabilityCheck, now >= check {
             nextAvailabilityCheck = nil
             checkAvailability(of: availabilityRoots, now: now)
-            nextAvailabilityCheck = away.isEmpty ? nil : (nextAvailabilityCheck ?? now.advanced(by: configuration.pollInterval))
         }
         if let poll = nextPoll, now >= poll {
             // A poll still being read is not queued twice; the next one follows it.
