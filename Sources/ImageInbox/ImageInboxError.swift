@@ -77,6 +77,8 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
     package var shouldRetry: Bool?
     /// What the failed request was billed, when it was (a result made but not delivered).
     package var billed: APIUsage?
+    /// The provider's id of the request that failed (`x-request-id`), for its support.
+    package var requestID: String?
 
     package init(
         code: Code,

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -33,8 +34,18 @@ package final class ImagesAPIStub: Sendable {
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let handler = StubHandler(profile: profile, apiKey: apiKey, store: store, keepsUploads: keepsUploads)
         let router = Router()
-        router.post("/v1/images/generations") { request, _ in try await store.answering { try await handler.generation(request) } }
-        router.post("/v1/images/edits") { request, _ in try await store.answering { try await handler.edit(request) } }
+        router.post("/v1/images/generations") { request, _ in try await store.answering { try await identified(handler.generation(request)) } }
+        router.post("/v1/images/edits") { request, _ in try await store.answering { try await identified(handler.edit(request)) } }
+        // As the real APIs do, every answer names its request.
+        @Sendable func identified(_ response: Response) -> Response {
+            var response = response
+            let id = store.withState { state in
+                state.nextRequestID += 1
+                return state.nextRequestID
+            }
+            response.headers[HTTPField.Name("x-request-id")!] = "req_stub\(id)"
+            return response
+        }
         router.get("/stub/requests") { _, _ in handler.summary() }
         router.get("/stub/stats") { _, _ in handler.statistics() }
         router.get("/files/:name") { request, context in
@@ -113,6 +124,19 @@ package final class ImagesAPIStub: Sendable {
     /// The downloads of `url` results so far.
     package var downloadRequests: [StubRequest] {
         requests.filter { $0.path.hasPrefix("/files/") }
+    }
+
+    /// Fails requests with no scripted fault at random: these shares with 429 (asking to wait
+    /// 0.2 s), with 500, and with a connection dropped halfway through a 200.
+    package func failRandomly(rateLimited: Double, serverError: Double, dropped: Double, seed: UInt64 = 1) {
+        store.withState {
+            $0.randomFaults = StubStore.RandomFaults(rateLimited: rateLimited, serverError: serverError, dropped: dropped, generator: .init(state: seed))
+        }
+    }
+
+    /// The prompt of every generation answered with images: each was billed.
+    package var paidPrompts: [String] {
+        store.withState { $0.paidPrompts }
     }
 
     /// Scripts faults for the next requests, in order.

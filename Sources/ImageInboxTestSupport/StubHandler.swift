@@ -27,7 +27,8 @@ struct StubHandler: Sendable {
         recorded.arrival = arrival
         let (fault, latency) = store.withState { state -> (StubFault?, Int) in
             state.requests.append(recorded)
-            return (state.faults.isEmpty ? nil : state.faults.removeFirst(), Int.random(in: state.latency))
+            let fault = state.faults.isEmpty ? state.randomFaults?.draw() : state.faults.removeFirst()
+            return (fault, Int.random(in: state.latency))
         }
         if latency > 0 { try await Task.sleep(for: .milliseconds(latency)) }
         var pending = fault
@@ -75,6 +76,8 @@ struct StubHandler: Sendable {
         case .failure(let problem):
             return error(problem.status, problem.message, code: problem.code, param: problem.param, path: request.uri.path)
         case .success(let valid):
+            let prompt = object["prompt"].map { "\($0)" } ?? ""
+            store.withState { $0.paidPrompts.append(prompt) }
             return respond(valid, authority: request.head.authority ?? "127.0.0.1")
         }
     }

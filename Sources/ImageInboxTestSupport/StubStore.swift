@@ -16,6 +16,42 @@ final class StubStore: Sendable {
         /// Generation and edit requests being answered now, and the most there ever were at once.
         var inFlight = 0
         var maximumInFlight = 0
+        /// Faults drawn at random for requests with no scripted fault.
+        var randomFaults: RandomFaults?
+        /// The prompt of every generation answered with images (each one billed).
+        var paidPrompts: [String] = []
+        var nextRequestID = 0
+    }
+
+    /// Rates of faults drawn for each request, from a seeded generator so a run repeats.
+    struct RandomFaults {
+        var rateLimited: Double
+        var serverError: Double
+        var dropped: Double
+        var generator: SplitMix
+
+        mutating func draw() -> StubFault? {
+            let value = Double(generator.next() >> 11) / Double(1 << 53)
+            if value < rateLimited {
+                return .status(429, body: #"{"message":"Too many requests","statusCode":429}"#, headers: ["Retry-After": "0.2"])
+            }
+            if value < rateLimited + serverError { return .status(500, body: #"{"message":"Internal server error","statusCode":500}"#) }
+            if value < rateLimited + serverError + dropped { return .dropConnection }
+            return nil
+        }
+    }
+
+    /// A small seeded random number generator (SplitMix64).
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
     }
 
     private let state = Mutex(State())

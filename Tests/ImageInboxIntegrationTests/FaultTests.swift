@@ -73,10 +73,10 @@ struct FaultTests {
         }
     }
 
-    @Test func anAPIThatKeepsFailingIsReportedAfterTheLastTry() async throws {
+    @Test func anAPIThatKeepsFailingIsReportedAtTheCapOnAttempts() async throws {
         try await DaemonHarness.run { harness in
             for _ in 0..<6 { harness.stub.enqueue(.status(500, body: #"{"message":"Internal server error","statusCode":500}"#)) }
-            try await harness.withDaemon {
+            try await harness.withDaemon(retry: RetryPolicy(maximumAttempts: 6, baseDelay: .milliseconds(100), maximumDelay: .seconds(2))) {
                 try harness.drop("doomed.prompt", "A storm")
                 #expect(await eventually { harness.names().contains("doomed.error.txt") })
             }

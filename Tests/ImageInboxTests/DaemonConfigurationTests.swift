@@ -32,7 +32,9 @@ struct DaemonConfigurationTests {
         #expect(settings.maximumUSDPerDay == 5)
         #expect(settings.pauseProbeInterval == .seconds(300))
         #expect(settings.shutdownTimeout == .seconds(60))
-        #expect(settings.retry.maximumAttempts == 6)
+        #expect(settings.retry.maximumAttempts == nil, "no cap: transient failures are tried for a day")
+        #expect(settings.retry.giveUpAfter == .seconds(86_400))
+        #expect(settings.retry.noticeAfter == .seconds(300))
         #expect(settings.orphanTimeout == .seconds(600))
     }
 

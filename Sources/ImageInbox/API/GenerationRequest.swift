@@ -62,10 +62,13 @@ package struct GenerationResult: Sendable {
     package var images: [[UInt8]]
     /// What the provider reported it cost.
     package var usage: APIUsage
+    /// The provider's id of the request (`x-request-id`), for its support.
+    package var requestID: String?
 
-    package init(images: [[UInt8]], usage: APIUsage) {
+    package init(images: [[UInt8]], usage: APIUsage, requestID: String? = nil) {
         self.images = images
         self.usage = usage
+        self.requestID = requestID
     }
 }
 

@@ -114,6 +114,17 @@ package struct ImagesAPIClient: ImageGenerating {
         let timeout = configuration.requestTimeout.components
         let deadline = NIODeadline.now() + .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
         let (status, headers, bytes) = try await send(httpRequest, deadline: deadline)
+        let requestID = headers.first(name: "x-request-id")
+        do {
+            return try await read(status: status, headers: headers, body: bytes, deadline: deadline, requestID: requestID)
+        } catch var error as ImageInboxError {
+            error.requestID = requestID
+            throw error
+        }
+    }
+
+    /// Turns an answer into images, or into the typed error it stands for.
+    private func read(status: Int, headers: HTTPHeaders, body bytes: [UInt8], deadline: NIODeadline, requestID: String?) async throws -> GenerationResult {
         guard status == 200 else {
             throw APIErrorClassifier.classify(
                 status: status,
@@ -127,11 +138,14 @@ package struct ImagesAPIClient: ImageGenerating {
         do {
             decoded = try JSONDecoder().decode(ImagesResponseBody.self, from: Data(bytes))
         } catch {
-            throw ImageInboxError(
+            var unreadable = ImageInboxError(
                 code: .invalidResponse,
-                message: "The images API answered with JSON image-inbox cannot read.",
+                message: "The images API answered, and billed the request, but with JSON image-inbox cannot read.",
                 cause: error
             )
+            // The cost is not in an unreadable answer; it was paid all the same.
+            unreadable.billed = APIUsage()
+            throw unreadable
         }
         var images: [[UInt8]] = []
         for item in decoded.data ?? [] {
@@ -144,25 +158,27 @@ package struct ImagesAPIClient: ImageGenerating {
             }
         }
         guard !images.isEmpty else {
-            throw ImageInboxError(code: .invalidResponse, message: "The images API answered without any image.")
+            var empty = ImageInboxError(code: .invalidResponse, message: "The images API answered, and billed the request, but without any image.")
+            empty.billed = decoded.apiUsage
+            throw empty
         }
-        return GenerationResult(images: images, usage: decoded.apiUsage)
+        return GenerationResult(images: images, usage: decoded.apiUsage, requestID: requestID)
     }
 
     private func image(from item: ImagesResponseBody.Item, deadline: NIODeadline) async throws -> [UInt8] {
         let bytes: [UInt8]
         if let encoded = item.b64_json {
             guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
-                throw ImageInboxError(code: .invalidResponse, message: "The images API sent an image that is not valid base64.")
+                throw ImageInboxError(code: .invalidResponse, message: "The images API answered, and billed the request, but sent an image that is not valid base64.")
             }
             bytes = [UInt8](data)
         } else if let url = item.url {
             bytes = try await download(url)
         } else {
-            throw ImageInboxError(code: .invalidResponse, message: "The images API sent an entry with neither an image nor a URL.")
+            throw ImageInboxError(code: .invalidResponse, message: "The images API answered, and billed the request, but sent an entry with neither an image nor a URL.")
         }
         guard ImageFormat(sniffing: bytes) != nil else {
-            throw ImageInboxError(code: .invalidResponse, message: "The images API sent data that is not a PNG, JPEG or WebP image.")
+            throw ImageInboxError(code: .invalidResponse, message: "The images API answered, and billed the request, but sent data that is not a PNG, JPEG or WebP image.")
         }
         return bytes
     }

@@ -188,10 +188,13 @@ package struct DaemonConfiguration: Sendable {
         }
         self.defaults = defaults
 
-        let attempts = try wholeNumber("retry.max_attempts") ?? 6
-        guard (1...100).contains(attempts) else { throw invalid("retry.max_attempts must be between 1 and 100.") }
+        // A cap on attempts is optional: transient failures are tried for a time, not a count.
+        let attempts = try wholeNumber("retry.max_attempts")
+        if let attempts, !(1...10_000).contains(attempts) { throw invalid("retry.max_attempts must be between 1 and 10000.") }
         retry = RetryPolicy(
             maximumAttempts: attempts,
+            giveUpAfter: try seconds("retry.give_up_after_seconds", 86_400),
+            noticeAfter: try seconds("retry.notice_after_seconds", 300),
             baseDelay: try seconds("retry.base_delay_seconds", 2),
             maximumDelay: try seconds("retry.max_delay_seconds", 300)
         )

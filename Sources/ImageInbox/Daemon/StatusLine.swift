@@ -4,8 +4,11 @@ import Foundation
 /// today; $1.84 today", and why the queue is paused when it is.
 package enum StatusLine {
     /// Builds the line.
-    package static func make(inboxes: Int, queued: Int, running: Int, failedToday: Int, usdToday: Double, paused: String?) -> String {
-        var line = "watching \(inboxes) inbox\(inboxes == 1 ? "" : "es"); \(queued) queued, \(running) running, \(failedToday) failed today; "
+    ///
+    /// - Parameter retrying: The running jobs waiting to be tried again after failing for now.
+    package static func make(inboxes: Int, queued: Int, running: Int, retrying: Int = 0, failedToday: Int, usdToday: Double, paused: String?) -> String {
+        let retries = retrying > 0 ? " (\(retrying) retrying)" : ""
+        var line = "watching \(inboxes) inbox\(inboxes == 1 ? "" : "es"); \(queued) queued, \(running) running\(retries), \(failedToday) failed today; "
             + String(format: "$%.2f today", usdToday)
         if let paused { line += "; paused: \(paused)" }
         return line

@@ -12,7 +12,7 @@ extension JobRunner {
         work: JobWork,
         source: SettledSource,
         job: JobRecord,
-        usage: APIUsage,
+        answer: Answer,
         estimate: Double?,
         logger: Logger
     ) async -> Bool {
@@ -27,7 +27,9 @@ extension JobRunner {
             return false
         }
         await recording("the finished job", consequence: "its results are held, and the next start may ask for them again", logger: logger) {
-            try await ledger.recordSuccess(job, outputs: [], usage: usage, estimatedUSD: estimate, now: now())
+            try await ledger.recordSuccess(
+                job, outputs: [], usage: answer.usage, estimatedUSD: estimate, unusableUSD: answer.unusableUSD, requestID: answer.requestID, now: now()
+            )
         }
         logger.warning(
             "Folder unavailable, results held in the state directory until it is back",

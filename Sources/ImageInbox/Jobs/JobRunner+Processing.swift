@@ -98,7 +98,7 @@ extension JobRunner {
     func run(_ work: JobWork, for source: SettledSource, hash: String, logger: Logger) async -> Outcome {
         var logger = logger
         let encodedParameters = (try? JSONEncoder().encode(work.parameters)).map { String(decoding: $0, as: UTF8.self) }
-        let job: JobRecord
+        var job: JobRecord
         do {
             // One transaction: a content already finished is not sent again.
             guard
@@ -134,22 +134,25 @@ extension JobRunner {
         logger.info("Job started", metadata: ["job.count": "\(work.parameters.count)", "job.attempt": "\(job.attempts)"])
         var images: [[UInt8]] = []
         var usage = APIUsage()
+        var requestID: String?
+        var unusableUSD = 0.0
         var remaining = work.parameters.count
         while remaining > 0 {
             let perRequest = work.kind == "edit" ? configuration.profile.maximumImagesPerEdit : configuration.profile.maximumImagesPerRequest
             let count = min(remaining, perRequest)
-            switch await send(work.asking(for: count), logger: logger) {
-            case .success(let result):
+            switch await send(work.asking(for: count), job: &job, source: source, unusableUSD: &unusableUSD, logger: logger) {
+            case .answered(let result):
                 images += result.images
                 usage = usage + result.usage
+                requestID = result.requestID ?? requestID
                 remaining -= count
-            case .failure(let error) where error.pausesQueue:
+            case .pause(let reason, let duration):
                 await recording("that the job waits again", consequence: "it waits all the same and shows as running in image-inbox status", logger: logger) {
                     try await ledger.requeue(job, now: now())
                 }
-                await pauseQueue(reason: error.message, for: configuration.pauseProbeInterval)
+                await pauseQueue(reason: reason, for: duration)
                 return .paused
-            case .failure(let error) where error.code == .interrupted:
+            case .interrupted:
                 logger.notice("Daemon stopping, job left queued for the next start")
                 // No retries: the daemon is stopping, and the next start requeues a job left running.
                 do {
@@ -158,45 +161,23 @@ extension JobRunner {
                     logger.error("Ledger write failed, the job stays marked running; the next start queues it again", metadata: ["error": "\(error)"])
                 }
                 return .interrupted
-            case .failure(let error):
-                await fail(source, hash: hash, problem: error, job: job, work: work, logger: logger)
+            case .failed(let error):
+                await fail(source, hash: hash, problem: error, job: job, work: work, alsoBilledUSD: unusableUSD, logger: logger)
                 return .finished
             }
         }
-        return await store(images, usage: usage, work: work, source: source, job: job, logger: logger)
-    }
-
-    /// Sends one request, retrying what can pass; pausing errors come back at once.
-    private func send(_ work: JobWork, logger: Logger) async -> Result<GenerationResult, ImageInboxError> {
-        var attempt = 1
-        while true {
-            do {
-                return .success(try await work.send(to: generator))
-            } catch let error as ImageInboxError {
-                guard !error.pausesQueue, let delay = configuration.retry.delay(after: error, attempt: attempt, jitter: Double.random(in: 0..<1)) else {
-                    return .failure(error)
-                }
-                logger.warning(
-                    "Request failed, will retry",
-                    metadata: ["error.code": "\(error.code)", "error": "\(error.message)", "retry.in_s": "\(delay.components.seconds)", "retry.attempt": "\(attempt)"]
-                )
-                guard await sleepUnlessStopping(delay) else { return .failure(.interruptedByShutdown) }
-                attempt += 1
-            } catch is CancellationError {
-                return .failure(.interruptedByShutdown)
-            } catch {
-                return .failure(ImageInboxError(code: .invalidResponse, message: "The request failed: \(error).", cause: error))
-            }
-        }
+        let answer = Answer(images: images, usage: usage, requestID: requestID, unusableUSD: unusableUSD)
+        return await store(answer, work: work, source: source, job: job, logger: logger)
     }
 
     /// Embeds the metadata and writes the results, retrying a write that can succeed later
     /// (disk full, read-only folder) without asking the API again.
-    private func store(_ images: [[UInt8]], usage: APIUsage, work: JobWork, source: SettledSource, job: JobRecord, logger: Logger) async -> Outcome {
+    private func store(_ answer: Answer, work: JobWork, source: SettledSource, job: JobRecord, logger: Logger) async -> Outcome {
+        let (images, usage) = (answer.images, answer.usage)
         let estimate = configuration.prices.estimate(usage, model: work.parameters.model, creditUSD: configuration.creditUSD)
         let embedded: [[UInt8]]
         do {
-            let metadata = metadata(for: work, source: source, job: job, usd: usage.usdSpent ?? estimate)
+            let metadata = metadata(for: work, source: source, job: job, usd: (usage.usdSpent ?? estimate).map { $0 + answer.unusableUSD })
             embedded = try images.map { image throws(ImageInboxError) in try metadata.embed(into: image) }
         } catch {
             await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
@@ -206,7 +187,7 @@ extension JobRunner {
         // An unmounted share leaves its mount point a plain, writable folder: a result written
         // there would vanish under the share when it is back.
         if availability.awayFolder(of: source.path, in: source.inbox) != nil,
-            await hold(embedded, fileExtension: format.fileExtension, work: work, source: source, job: job, usage: usage, estimate: estimate, logger: logger)
+            await hold(embedded, fileExtension: format.fileExtension, work: work, source: source, job: job, answer: answer, estimate: estimate, logger: logger)
         {
             return .finished
         }
@@ -225,9 +206,12 @@ extension JobRunner {
                     consequence: "its results are in the folder, and the next start finds them there instead of paying for them again",
                     logger: logger
                 ) {
-                    try await ledger.recordSuccess(job, outputs: outputs, usage: usage, estimatedUSD: estimate, now: now())
+                    try await ledger.recordSuccess(
+                        job, outputs: outputs, usage: usage, estimatedUSD: estimate, unusableUSD: answer.unusableUSD, requestID: answer.requestID, now: now()
+                    )
                 }
                 ErrorReport.removeStale(for: source.path)
+                WaitingNote.remove(for: source.path)
                 logger.info(
                     "Job done",
                     metadata: [
@@ -238,16 +222,16 @@ extension JobRunner {
                 return .finished
             } catch {
                 if heldResults != nil, availability.awayFolder(of: source.path, in: source.inbox) != nil,
-                    await hold(embedded, fileExtension: format.fileExtension, work: work, source: source, job: job, usage: usage, estimate: estimate, logger: logger)
+                    await hold(embedded, fileExtension: format.fileExtension, work: work, source: source, job: job, answer: answer, estimate: estimate, logger: logger)
                 {
                     return .finished
                 }
                 let folderGone = !FileSystem.exists(SourceName(path: source.path).directory)
-                guard !folderGone, attempt < configuration.retry.maximumAttempts else {
+                guard !folderGone, attempt < Self.writeAttempts else {
                     await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
                     return .finished
                 }
-                let delay = min(configuration.retry.baseDelay * Double(1 << (attempt - 1)), configuration.retry.maximumDelay)
+                let delay = configuration.retry.backoff(attempt: attempt, jitter: 1)
                 logger.warning("Writing the result failed, will retry", metadata: ["error": "\(error.message)", "retry.in_s": "\(delay.components.seconds)"])
                 guard await sleepUnlessStopping(delay) else {
                     await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)

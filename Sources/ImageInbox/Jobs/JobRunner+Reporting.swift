@@ -26,24 +26,28 @@ extension JobRunner {
 
     /// Records a job as failed for good and reports it in the folder.
     ///
-    /// - Parameter work: The job's work, for the price of what a failed request was billed.
+    /// - Parameters:
+    ///   - work: The job's work, for the price of what a failed request was billed.
+    ///   - alsoBilledUSD: The cost of earlier answers that were billed but could not be read.
     func fail(
         _ source: SettledSource,
         hash: String,
         problem: ImageInboxError,
         job: JobRecord? = nil,
         work: JobWork? = nil,
+        alsoBilledUSD: Double = 0,
         kind: String = "generation",
         logger: Logger
     ) async {
+        WaitingNote.remove(for: source.path)
         var logger = logger
         var record = job ?? JobRecord(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: kind, state: .failed, now: now())
         do {
             if let job {
-                let usd = problem.billed.flatMap { billed in
-                    billed.usdSpent ?? configuration.prices.estimate(billed, model: work?.parameters.model ?? "", creditUSD: configuration.creditUSD)
-                }
-                try await ledger.recordFailure(job, error: problem, billedUSD: usd, costIsEstimate: problem.billed?.usdSpent == nil, now: now())
+                let billed = problem.billed.map { billed in work.map { cost(of: billed, work: $0) } ?? billed.usdSpent ?? 0 }
+                let usd = billed.map { $0 + alsoBilledUSD } ?? (alsoBilledUSD > 0 ? alsoBilledUSD : nil)
+                let estimated = problem.billed?.usdSpent == nil || alsoBilledUSD > 0
+                try await ledger.recordFailure(job, error: problem, billedUSD: usd, costIsEstimate: estimated, now: now())
             } else {
                 record = try await ledger.recordFailure(
                     sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: kind, error: problem, now: now()

@@ -87,6 +87,10 @@ package final class JobRunner: Service {
     let availability: InboxAvailability
     /// Where finished images wait while their folder is away; nil: such a job fails.
     let heldResults: HeldResults?
+    /// Running jobs that failed for now and wait to be tried again.
+    let retrying = Mutex(0)
+    /// Tells `STATUS=` that something changed.
+    let onChange: @Sendable () -> Void
     private let orphanAlarm = DeadlineAlarm(clock: ContinuousClock())
     private let sources: AsyncStream<[SettledSource]>
 
@@ -112,6 +116,7 @@ package final class JobRunner: Service {
         self.logger = logger
         self.now = now
         self.queue = JobQueue(onChange: onChange)
+        self.onChange = onChange
         self.availability = availability
         self.heldResults = heldResults
     }
@@ -130,10 +135,11 @@ package final class JobRunner: Service {
         await resume()
     }
 
-    /// Jobs waiting and running, and the pause reason if the queue is paused (for `STATUS=`).
-    package func snapshot() async -> (waiting: Int, running: Int, paused: String?) {
+    /// Jobs waiting and running (and of those, waiting to be tried again), and the pause reason
+    /// if the queue is paused (for `STATUS=`).
+    package func snapshot() async -> (waiting: Int, running: Int, retrying: Int, paused: String?) {
         let counts = await queue.counts
-        return (counts.waiting, counts.running, await queue.pause?.reason)
+        return (counts.waiting, counts.running, retrying.withLock { $0 }, await queue.pause?.reason)
     }
 
     /// Lifts a pause at once (after a configuration reload, say).

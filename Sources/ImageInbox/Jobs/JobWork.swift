@@ -25,6 +25,14 @@ enum JobWork: Sendable {
         }
     }
 
+    /// Images asked for in one request.
+    var imageCount: Int {
+        switch self {
+        case .generation(let request): request.imageCount
+        case .edit(let request, _): request.imageCount
+        }
+    }
+
     /// The same work for `count` images (a count larger than a provider takes is split).
     func asking(for count: Int) -> JobWork {
         switch self {

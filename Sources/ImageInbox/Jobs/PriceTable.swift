@@ -48,4 +48,19 @@ package struct PriceTable: Sendable, Equatable {
         let inputCost = price.textInput.map { text * $0 + (input - text) * price.input } ?? input * price.input
         return (inputCost + Double(usage.outputTokens ?? 0) * price.output) / 1_000_000
     }
+
+    /// Output tokens of one 1024x1024 image by quality, from OpenAI's published table for the
+    /// GPT image models; `auto` and an unknown quality count as high, so a budget errs early.
+    static let squareImageTokens: [String: Double] = ["low": 272, "medium": 1056, "high": 4160]
+
+    /// The estimated cost of `count` images of `size` and `quality` on `model`, for an answer
+    /// that was billed but reported nothing (it could not be read); nil for a model without a price.
+    package func estimateUnreported(model: String, size: String?, quality: String?, count: Int) -> Double? {
+        let name = model.split(separator: "/").last.map(String.init) ?? model
+        guard let price = prices[name] ?? prices.first(where: { name.hasPrefix($0.key + "-2") })?.value else { return nil }
+        let edges = (size ?? "").split(separator: "x").compactMap { Double($0) }
+        let pixels = edges.count == 2 ? edges[0] * edges[1] : 1536 * 1024
+        let tokens = (Self.squareImageTokens[quality ?? "high"] ?? 4160) * pixels / (1024 * 1024)
+        return tokens * Double(count) * price.output / 1_000_000
+    }
 }

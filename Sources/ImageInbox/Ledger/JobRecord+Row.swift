@@ -16,6 +16,9 @@ extension JobRecord {
         costIsEstimate = row["costIsEstimate"]
         inputTokens = row["inputTokens"]
         outputTokens = row["outputTokens"]
+        failingSince = row["failingSince"]
+        nextAttemptAt = row["nextAttemptAt"]
+        requestID = row["requestID"]
         updatedAt = row["updatedAt"]
     }
 
@@ -36,6 +39,9 @@ extension JobRecord {
         container["costIsEstimate"] = costIsEstimate
         container["inputTokens"] = inputTokens
         container["outputTokens"] = outputTokens
+        container["failingSince"] = failingSince
+        container["nextAttemptAt"] = nextAttemptAt
+        container["requestID"] = requestID
         container["createdAt"] = createdAt
         container["updatedAt"] = updatedAt
     }

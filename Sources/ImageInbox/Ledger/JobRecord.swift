@@ -56,6 +56,13 @@ package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
     package var inputTokens: Int?
     /// Output tokens used.
     package var outputTokens: Int?
+    /// When the job's current run of transient failures began (kept across restarts, so that
+    /// its retry horizon is too); nil while it has not failed.
+    package var failingSince: Date?
+    /// When a job that failed for now is tried next; set only while it waits for that.
+    package var nextAttemptAt: Date?
+    /// The provider's id of the job's last request (`x-request-id`), for its support.
+    package var requestID: String?
     /// When the job was first recorded.
     package var createdAt: Date
     /// When it last changed.

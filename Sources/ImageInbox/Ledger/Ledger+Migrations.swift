@@ -37,6 +37,13 @@ extension Ledger {
                 table.column("updatedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v3: retries over time, provider request ids") { db in
+            try db.alter(table: "job") { table in
+                table.add(column: "failingSince", .datetime)
+                table.add(column: "nextAttemptAt", .datetime)
+                table.add(column: "requestID", .text)
+            }
+        }
         return migrator
     }
 }

@@ -41,6 +41,11 @@ extension Ledger {
                 if let state = JobState(rawValue: row["state"]) { inbox.counts[state.rawValue] = row["n"] }
                 inboxes[path] = inbox
             }
+            // Running jobs waiting to be tried again after failing for now.
+            for row in try Row.fetchAll(db, sql: "SELECT inbox, COUNT(*) AS n FROM job WHERE state = 'running' AND nextAttemptAt IS NOT NULL GROUP BY inbox") {
+                let path: String = row["inbox"]
+                inboxes[path]?.counts["retrying"] = row["n"]
+            }
             for path in inboxes.keys {
                 inboxes[path]?.failures = try JobRecord
                     .filter(Column("inbox") == path && Column("state") == JobState.failed.rawValue)

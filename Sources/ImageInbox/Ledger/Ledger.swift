@@ -164,9 +164,22 @@ package struct Ledger: Sendable {
         }
     }
 
-    /// Puts a job back in the queue (the queue is paused, or the daemon is stopping).
+    /// Puts a job back in the queue (the queue is paused, or the daemon is stopping); how long
+    /// it has been failing is kept.
     package func requeue(_ record: JobRecord, now: Date) async throws {
-        try await setState(of: record, to: .queued, now: now)
+        try await commits.write { db in
+            try db.execute(sql: "UPDATE job SET state = 'queued', nextAttemptAt = NULL, updatedAt = ? WHERE id = ?", arguments: [now, record.id])
+        }
+    }
+
+    /// Records that a running job failed for now and is tried again at `nextAttempt`.
+    package func recordRetry(_ record: JobRecord, error: ImageInboxError, failingSince: Date, nextAttempt: Date, now: Date) async throws {
+        try await commits.write { db in
+            try db.execute(
+                sql: "UPDATE job SET errorCode = ?, lastError = ?, requestID = ?, failingSince = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ?",
+                arguments: [error.code.description, error.message, error.requestID, failingSince, nextAttempt, now, record.id]
+            )
+        }
     }
 
     /// Marks the queued jobs of a source that went away before they ran.
@@ -185,7 +198,7 @@ package struct Ledger: Sendable {
     package func requeueInterrupted(now: Date) async throws -> Int {
         try await commits.write { db in
             try db.execute(
-                sql: "UPDATE job SET state = 'queued', requeues = requeues + 1, updatedAt = ? WHERE state = 'running'",
+                sql: "UPDATE job SET state = 'queued', requeues = requeues + 1, nextAttemptAt = NULL, updatedAt = ? WHERE state = 'running'",
                 arguments: [now]
             )
             return db.changesCount
@@ -218,21 +231,38 @@ package struct Ledger: Sendable {
         record.lastError = error.message
         record.usdSpent = billedUSD
         record.costIsEstimate = billedUSD != nil && costIsEstimate
+        record.requestID = error.requestID ?? record.requestID
+        record.nextAttemptAt = nil
         record.updatedAt = now
         try await commits.write { [record] db in try record.save(db) }
     }
 
     /// Records a job's results and cost.
     ///
-    /// - Parameter estimatedUSD: The cost estimated from tokens, when the provider reported none.
-    package func recordSuccess(_ record: JobRecord, outputs: [String], usage: APIUsage, estimatedUSD: Double? = nil, now: Date) async throws {
+    /// - Parameters:
+    ///   - estimatedUSD: The cost estimated from tokens, when the provider reported none.
+    ///   - unusableUSD: The estimated cost of answers that were billed but could not be read.
+    ///   - requestID: The provider's id of the request that made the results.
+    package func recordSuccess(
+        _ record: JobRecord,
+        outputs: [String],
+        usage: APIUsage,
+        estimatedUSD: Double? = nil,
+        unusableUSD: Double = 0,
+        requestID: String? = nil,
+        now: Date
+    ) async throws {
         var record = record
         record.state = .done
         record.errorCode = nil
         record.lastError = nil
+        record.failingSince = nil
+        record.nextAttemptAt = nil
+        record.requestID = requestID ?? record.requestID
         record.outputs = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
-        record.usdSpent = usage.usdSpent ?? estimatedUSD
-        record.costIsEstimate = usage.usdSpent == nil && estimatedUSD != nil
+        let made = usage.usdSpent ?? estimatedUSD
+        record.usdSpent = unusableUSD > 0 ? (made ?? 0) + unusableUSD : made
+        record.costIsEstimate = (usage.usdSpent == nil && estimatedUSD != nil) || unusableUSD > 0
         record.inputTokens = usage.inputTokens
         record.outputTokens = usage.outputTokens
         record.updatedAt = now
@@ -309,12 +339,6 @@ package struct Ledger: Sendable {
     package func daemonState() async throws -> [String: String] {
         try await database.read { db in
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM daemonState").map { ($0["key"], $0["value"]) })
-        }
-    }
-
-    private func setState(of record: JobRecord, to state: JobState, now: Date) async throws {
-        try await commits.write { db in
-            try db.execute(sql: "UPDATE job SET state = ?, updatedAt = ? WHERE id = ?", arguments: [state, now, record.id])
         }
     }
 

@@ -14,7 +14,8 @@ package struct StatusReport: Sendable, Codable, Equatable {
     /// One inbox's jobs.
     package struct Inbox: Sendable, Codable, Equatable {
         package var path: String
-        /// Jobs by state (`queued`, `running`, `done`, `failed`, `cancelled`).
+        /// Jobs by state (`queued`, `running`, `done`, `failed`, `cancelled`), and `retrying`:
+        /// the running jobs that failed for now and wait to be tried again.
         package var counts: [String: Int] = [:]
         /// The latest failures, newest first.
         package var failures: [Failure] = []
@@ -53,7 +54,10 @@ package struct StatusReport: Sendable, Codable, Equatable {
         let formatter = ISO8601DateFormatter()
         for inbox in inboxes {
             let counts = ["queued", "running", "done", "failed", "cancelled"].compactMap { state in
-                inbox.counts[state].map { "\($0) \(state)" }
+                inbox.counts[state].map { count in
+                    let retrying = state == "running" ? inbox.counts["retrying"].map { " (\($0) retrying)" } ?? "" : ""
+                    return "\(count) \(state)\(retrying)"
+                }
             }
             lines.append("")
             lines.append("\(inbox.path.isEmpty ? "(inbox unknown)" : inbox.path): \(counts.joined(separator: ", "))")

@@ -28,11 +28,17 @@ package struct ErrorReport: Sendable {
     /// Where the report goes: `cat.prompt` → `cat.error.txt`, `cat.edit` → `cat.error.txt`, and
     /// inside a folder bundle `cat.edit/instruction.txt` → `cat.edit/error.txt`.
     package static func path(for sourcePath: String) -> String {
+        notePath(for: sourcePath, kind: "error")
+    }
+
+    /// Where a note of `kind` (`error`, `waiting`) about `sourcePath` goes, named as
+    /// ``path(for:)`` names the error report.
+    static func notePath(for sourcePath: String, kind: String) -> String {
         let name = SourceName(path: sourcePath)
         if EditBundle.isBundleFolder(name.directory) && EditBundle.instructionNames.contains(name.fileName.lowercased()) {
-            return name.directory + "/error.txt"
+            return name.directory + "/\(kind).txt"
         }
-        return name.stem + ".error.txt"
+        return name.stem + ".\(kind).txt"
     }
 
     /// The report's text.
@@ -40,6 +46,7 @@ package struct ErrorReport: Sendable {
         let name = SourceName(path: sourcePath).fileName
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
+        let request = error.requestID.map { "\nProvider request: \($0)" } ?? ""
         return """
             \(Self.marker) make an image from "\(name)".
 
@@ -50,7 +57,7 @@ package struct ErrorReport: Sendable {
             \(nextStep)
 
             When: \(formatter.string(from: date))
-            Job: \(jobID)
+            Job: \(jobID)\(request)
             (For the server's administrator: journalctl -u image-inbox IMAGE_INBOX_JOB=\(jobID))
 
             """
@@ -62,7 +69,7 @@ package struct ErrorReport: Sendable {
             "Fix \"\(SourceName(path: sourcePath).fileName)\" and save it again: image-inbox tries again "
                 + "whenever the file's content changes, and removes this note when the image is made."
         default:
-            "Save \"\(SourceName(path: sourcePath).fileName)\" again (any change) to try again. "
+            "Save \"\(SourceName(path: sourcePath).fileName)\" again (any change) to try again\(error.billed == nil ? "" : ", which is paid again"). "
                 + "This note is removed when the image is made."
         }
     }
@@ -74,7 +81,7 @@ package struct ErrorReport: Sendable {
     @discardableResult
     package func write(redacting key: APIKey?) throws(ImageInboxError) -> Bool {
         let path = Self.path(for: sourcePath)
-        if FileSystem.exists(path) && !Self.isOurs(path) { return false }
+        if FileSystem.exists(path) && !Self.isOurs(path, marker: Self.marker) { return false }
         let content = key.map { $0.redact(text) } ?? text
         try ResultWriter.replace(path, with: Array(content.utf8))
         return true
@@ -83,10 +90,11 @@ package struct ErrorReport: Sendable {
     /// Removes a report the daemon wrote for `sourcePath`, if there is one.
     package static func removeStale(for sourcePath: String) {
         let path = path(for: sourcePath)
-        if isOurs(path) { FileSystem.remove(path) }
+        if isOurs(path, marker: marker) { FileSystem.remove(path) }
     }
 
-    private static func isOurs(_ path: String) -> Bool {
+    /// Whether the file at `path` is a note of the daemon's: it begins with `marker`.
+    static func isOurs(_ path: String, marker: String) -> Bool {
         guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: 1024 * 1024) else { return false }
         return bytes.starts(with: Array(marker.utf8))
     }
