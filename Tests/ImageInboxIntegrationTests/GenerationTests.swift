@@ -186,4 +186,20 @@ struct GenerationTests {
             #expect(harness.stub.generationRequests.allSatisfy { $0.fields["n"] == nil })
         }
     }
+
+    @Test func aResultNameTooLongForTheFileSystemIsShortenedAndPaidOnce() async throws {
+        try await DaemonHarness.run { harness in
+            let stem = String(repeating: "x", count: 247)
+            // The plain result name is taken, its temp name used to be built from it (282 bytes), and the
+            // error note's name would be 257 bytes.
+            try harness.drop(stem + ".png", bytes: [1, 2, 3])
+            try await harness.withDaemon {
+                try harness.drop(stem + ".prompt", "---\nformat: png\n---\nA very long name")
+                #expect(await eventually { harness.names().contains(String(repeating: "x", count: 246) + ".png") }, "\(harness.names().map(\.count))")
+            }
+            #expect(harness.stub.generationRequests.count == 1)
+            #expect(try harness.bytes(stem + ".png") == [1, 2, 3], "someone else's file is untouched")
+            #expect(!harness.names().contains { $0.hasSuffix(".error.txt") })
+        }
+    }
 }

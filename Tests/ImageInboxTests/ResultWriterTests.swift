@@ -30,11 +30,30 @@ struct ResultWriterTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter(ResultWriter.isTemporaryName).isEmpty)
     }
 
+    @Test func namesTooLongForTheFileSystemAreCutAtACharacterBoundary() {
+        let long = "/in/" + String(repeating: "x", count: 247)
+        #expect(SourceName.fitting(long, suffixBytes: 11) == "/in/" + String(repeating: "x", count: 244))
+        #expect(SourceName.fitting("/in/cat", suffixBytes: 11) == "/in/cat", "a name that fits is kept")
+        // 2-byte characters: 122 of them are 244 bytes; a 123rd would split none but overflow.
+        let accented = "/in/" + String(repeating: "é", count: 130)
+        #expect(SourceName.fitting(accented, suffixBytes: 11) == "/in/" + String(repeating: "é", count: 122))
+        #expect(ErrorReport.path(for: long + ".prompt") == "/in/" + String(repeating: "x", count: 245) + ".error.txt")
+    }
+
+    @Test func tempNamesStayShortWhateverTheResultsName() throws {
+        let stem = folder + "/" + String(repeating: "y", count: 244)
+        let written = try ResultWriter.write([[1]], stem: stem, fileExtension: "webp", numbered: true)
+        #expect(written == [stem + "-1.webp"])
+        try ResultWriter.replace(folder + "/" + String(repeating: "z", count: 250) + ".txt", with: [1])
+    }
+
     @Test func staleTempFilesAreRemovedOnStart() throws {
+        try Data([1]).write(to: URL(fileURLWithPath: folder + "/.image-inbox-abc.tmp"))
         try Data([1]).write(to: URL(fileURLWithPath: folder + "/.cat.png.image-inbox-abc.tmp"))
         try Data([1]).write(to: URL(fileURLWithPath: folder + "/.someone-elses.tmp"))
         _ = InboxScanner(ignoreRules: IgnoreRules()).scanFolder(folder, removingStaleTemporaryFiles: true)
-        #expect(!FileManager.default.fileExists(atPath: folder + "/.cat.png.image-inbox-abc.tmp"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/.cat.png.image-inbox-abc.tmp"), "an older version's temp name")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/.image-inbox-abc.tmp"))
         #expect(FileManager.default.fileExists(atPath: folder + "/.someone-elses.tmp"))
     }
 

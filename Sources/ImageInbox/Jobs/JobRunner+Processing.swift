@@ -117,6 +117,9 @@ extension JobRunner {
         logger[metadataKey: "job.id"] = "\(job.id)"
         logger[metadataKey: "job.model"] = "\(work.parameters.model)"
         let stem = work.resultStem(for: source)
+        if stem != work.fullResultStem(for: source) {
+            logger.notice("Result name shortened to fit the file system's limit of \(SourceName.nameLimit) bytes", metadata: ["job.stem": "\(SourceName(path: stem).fileName)"])
+        }
 
         // A job that ran before may have written its results just before the daemon was killed.
         if job.attempts > 1 {

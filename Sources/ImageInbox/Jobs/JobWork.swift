@@ -46,12 +46,21 @@ enum JobWork: Sendable {
     }
 
     /// Results are named after this stem: `/in/cat`, `/in/cat.edited`, `/in/cat.edit/result`.
+    /// A stem too long for its results' names (`-12.webp` and all) is cut to fit.
     func resultStem(for source: SettledSource) -> String {
+        SourceName.fitting(fullResultStem(for: source), suffixBytes: Self.resultSuffixBytes)
+    }
+
+    /// The stem before any cut.
+    func fullResultStem(for source: SettledSource) -> String {
         switch self {
         case .generation: SourceName(path: source.path).stem
         case .edit(_, let bundle): bundle.resultStem
         }
     }
+
+    /// Room kept after a result stem: `-999.webp` (a thousand results of one name fit).
+    static let resultSuffixBytes = 9
 
     /// Sends it.
     func send(to generator: any ImageGenerating) async throws -> GenerationResult {

@@ -32,4 +32,25 @@ package struct SourceName: Sendable, Hashable {
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path }
         return String(path.dropLast(name.distance(from: dot, to: name.endIndex)))
     }
+
+    /// The longest file name most file systems take, in bytes (ext4, xfs, btrfs, SMB, NFS).
+    package static let nameLimit = 255
+
+    /// `stem` with its last component cut (at a character boundary) so that it still fits the
+    /// name limit with `suffixBytes` bytes after it; unchanged when it fits already.
+    package static func fitting(_ stem: String, suffixBytes: Int, limit: Int = nameLimit) -> String {
+        let name = SourceName(path: stem)
+        let last = name.fileName
+        let room = limit - suffixBytes
+        guard last.utf8.count > room else { return stem }
+        var kept = ""
+        var bytes = 0
+        for character in last {
+            let size = character.utf8.count
+            guard bytes + size <= room else { break }
+            kept.append(character)
+            bytes += size
+        }
+        return stem.contains("/") ? (name.directory == "/" ? "/" : name.directory + "/") + kept : kept
+    }
 }

@@ -38,7 +38,9 @@ package struct ErrorReport: Sendable {
         if EditBundle.isBundleFolder(name.directory) && EditBundle.instructionNames.contains(name.fileName.lowercased()) {
             return name.directory + "/\(kind).txt"
         }
-        return name.stem + ".\(kind).txt"
+        // A name too long for the note is cut to fit, so that the folder still hears of it.
+        let suffix = ".\(kind).txt"
+        return SourceName.fitting(name.stem, suffixBytes: suffix.utf8.count) + suffix
     }
 
     /// The report's text.

@@ -68,10 +68,11 @@ package enum ResultWriter {
         name.hasPrefix(".") && name.contains(temporaryMarker) && name.hasSuffix(".tmp")
     }
 
+    /// A short hidden name in the target's folder, not built from the target's name: a
+    /// result name near the file system's limit must not make its temp name too long.
     private static func temporaryPath(for path: String) -> String {
-        let name = path.split(separator: "/").last.map(String.init) ?? "result"
         let random = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        return directory(of: path) + "/." + name + temporaryMarker + random + ".tmp"
+        return directory(of: path) + "/" + temporaryMarker + random + ".tmp"
     }
 
     private static func directory(of path: String) -> String {
