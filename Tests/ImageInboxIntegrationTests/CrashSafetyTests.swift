@@ -51,6 +51,29 @@ struct CrashSafetyTests {
         try? FileManager.default.removeItem(atPath: root)
     }
 
+    @Test func aCrashBetweenTheAnswerAndItsDownloadResumesTheDownload() async throws {
+        try await withSetup(jobs: 1) { setup in
+            // The answer comes with a url; every download of it fails until the stub says otherwise.
+            setup.stub.failEachDownload(times: 1_000)
+            let environment = ["IMAGE_INBOX_RESPONSE_FORMAT": "url"]
+            let daemon = try DaemonProcess(arguments: setup.arguments, log: setup.log, environment: environment)
+            guard await eventually(timeout: .seconds(30), { !setup.stub.downloadRequests.isEmpty }) else {
+                daemon.kill()
+                Issue.record("no download\n\(setup.daemonLog.suffix(2000))")
+                return
+            }
+            daemon.kill()
+            #expect(setup.stub.generationRequests.count == 1)
+            setup.stub.failEachDownload(times: 0)
+            let again = try DaemonProcess(arguments: setup.arguments, log: setup.log, environment: environment)
+            #expect(await eventually(timeout: .seconds(30)) { !setup.results(of: 1).isEmpty }, "\(setup.daemonLog.suffix(2000))")
+            #expect(await again.terminate() == 0)
+            #expect(setup.stub.generationRequests.count == 1, "the download was resumed, the image not paid for again")
+            #expect(setup.leftovers().isEmpty, "\(setup.leftovers())")
+            #expect(setup.daemonLog.contains("answer paid for before the last stop"))
+        }
+    }
+
     @Test func killedAtRandomMomentsEverySourceGetsExactlyOneResult() async throws {
         let jobs = 100
         let rounds = 12

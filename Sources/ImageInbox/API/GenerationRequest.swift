@@ -117,4 +117,15 @@ package protocol ImageGenerating: Sendable {
     func generate(_ request: GenerationRequest) async throws -> GenerationResult
     /// Edits images: makes `request.imageCount` images from the images, mask and instruction.
     func edit(_ request: EditRequest) async throws -> GenerationResult
+    /// Downloads the images of an answer recorded before a stop.
+    func download(_ pending: PendingDownload) async throws -> GenerationResult
+}
+
+extension ImageGenerating {
+    /// A generator without `url` results has nothing to download.
+    package func download(_ pending: PendingDownload) async throws -> GenerationResult {
+        var error = ImageInboxError(code: .resultUnavailable, message: "The image was made and paid for, but this provider cannot download it again.")
+        error.billed = pending.usage
+        throw error
+    }
 }

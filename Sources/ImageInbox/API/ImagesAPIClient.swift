@@ -147,8 +147,14 @@ package struct ImagesAPIClient: ImageGenerating {
             unreadable.billed = APIUsage()
             throw unreadable
         }
+        let items = decoded.data ?? []
+        let urls = items.compactMap { $0.b64_json == nil ? $0.url : nil }
+        if !urls.isEmpty, urls.count == items.count {
+            // Paid for: recorded before the download, which a stop may interrupt.
+            await PendingDownload.recorder?(PendingDownload(urls: urls, usage: decoded.apiUsage, requestID: requestID))
+        }
         var images: [[UInt8]] = []
-        for item in decoded.data ?? [] {
+        for item in items {
             do {
                 images.append(try await image(from: item, deadline: deadline))
             } catch var error as ImageInboxError {
@@ -163,6 +169,20 @@ package struct ImagesAPIClient: ImageGenerating {
             throw empty
         }
         return GenerationResult(images: images, usage: decoded.apiUsage, requestID: requestID)
+    }
+
+    package func download(_ pending: PendingDownload) async throws -> GenerationResult {
+        var images: [[UInt8]] = []
+        for url in pending.urls {
+            do {
+                images.append(try await download(url))
+            } catch var error as ImageInboxError {
+                error.billed = pending.usage
+                error.requestID = pending.requestID
+                throw error
+            }
+        }
+        return GenerationResult(images: images, usage: pending.usage, requestID: pending.requestID)
     }
 
     private func image(from item: ImagesResponseBody.Item, deadline: NIODeadline) async throws -> [UInt8] {

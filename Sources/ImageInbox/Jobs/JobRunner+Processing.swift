@@ -140,6 +140,24 @@ extension JobRunner {
         var requestID: String?
         var unusableUSD = 0.0
         var remaining = work.parameters.count
+        // Answers paid for before the last stop are downloaded, not asked for again.
+        for pending in job.pendingDownloadList where remaining > 0 {
+            logger.notice("Downloading the results of an answer paid for before the last stop", metadata: ["api.request_id": "\(pending.requestID ?? "")"])
+            do {
+                let result = try await generator.download(pending)
+                images += result.images
+                usage = usage + result.usage
+                requestID = result.requestID ?? requestID
+                remaining -= result.images.count
+            } catch let error as ImageInboxError {
+                await fail(source, hash: hash, problem: error, job: job, work: work, logger: logger)
+                return .finished
+            } catch {
+                logger.notice("Daemon stopping, job left queued for the next start")
+                await recording("that the job waits again", consequence: "the next start queues it again", logger: logger) { try await ledger.requeue(job, now: now()) }
+                return .interrupted
+            }
+        }
         while remaining > 0 {
             let perRequest = work.kind == "edit" ? configuration.profile.maximumImagesPerEdit : configuration.profile.maximumImagesPerRequest
             let count = min(remaining, perRequest)

@@ -39,7 +39,13 @@ extension JobRunner {
         while true {
             let error: ImageInboxError
             do {
-                return .answered(try await work.send(to: generator))
+                let jobID = job.id
+                let recorder: @Sendable (PendingDownload) async -> Void = { pending in
+                    await self.recording("the answer before its download", consequence: "a stop during the download pays for the image again", logger: logger) {
+                        try await self.ledger.recordPendingDownload(jobID: jobID, pending, now: self.now())
+                    }
+                }
+                return .answered(try await PendingDownload.$recorder.withValue(recorder) { try await work.send(to: generator) })
             } catch let caught as ImageInboxError {
                 error = caught
             } catch is CancellationError {

@@ -19,6 +19,7 @@ extension JobRecord {
         failingSince = row["failingSince"]
         nextAttemptAt = row["nextAttemptAt"]
         requestID = row["requestID"]
+        pendingDownloads = row["pendingDownloads"]
         updatedAt = row["updatedAt"]
     }
 
@@ -42,6 +43,7 @@ extension JobRecord {
         container["failingSince"] = failingSince
         container["nextAttemptAt"] = nextAttemptAt
         container["requestID"] = requestID
+        container["pendingDownloads"] = pendingDownloads
         container["createdAt"] = createdAt
         container["updatedAt"] = updatedAt
     }

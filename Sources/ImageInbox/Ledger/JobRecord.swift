@@ -63,6 +63,9 @@ package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
     package var nextAttemptAt: Date?
     /// The provider's id of the job's last request (`x-request-id`), for its support.
     package var requestID: String?
+    /// Answers paid for whose `url` results are not downloaded yet, as a JSON array of
+    /// ``PendingDownload``; nil when there are none.
+    package var pendingDownloads: String?
     /// When the job was first recorded.
     package var createdAt: Date
     /// When it last changed.
@@ -94,6 +97,11 @@ package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
     /// The result paths.
     package var outputPaths: [String] {
         (try? JSONDecoder().decode([String].self, from: Data(outputs.utf8))) ?? []
+    }
+
+    /// The answers paid for whose results are still to be downloaded.
+    package var pendingDownloadList: [PendingDownload] {
+        pendingDownloads.flatMap { try? JSONDecoder().decode([PendingDownload].self, from: Data($0.utf8)) } ?? []
     }
 
     /// A new job id: 12 lower-case hex digits.

@@ -37,11 +37,12 @@ extension Ledger {
                 table.column("updatedAt", .datetime).notNull()
             }
         }
-        migrator.registerMigration("v3: retries over time, provider request ids") { db in
+        migrator.registerMigration("v3: retries over time, provider request ids, pending downloads") { db in
             try db.alter(table: "job") { table in
                 table.add(column: "failingSince", .datetime)
                 table.add(column: "nextAttemptAt", .datetime)
                 table.add(column: "requestID", .text)
+                table.add(column: "pendingDownloads", .text)
             }
         }
         return migrator

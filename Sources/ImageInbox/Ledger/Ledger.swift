@@ -172,6 +172,17 @@ package struct Ledger: Sendable {
         }
     }
 
+    /// Records an answer paid for whose results are about to be downloaded, before the download.
+    package func recordPendingDownload(jobID: String, _ pending: PendingDownload, now: Date) async throws {
+        try await commits.write { db in
+            let stored = try String.fetchOne(db, sql: "SELECT pendingDownloads FROM job WHERE id = ?", arguments: [jobID])
+            var list = stored.flatMap { try? JSONDecoder().decode([PendingDownload].self, from: Data($0.utf8)) } ?? []
+            list.append(pending)
+            let encoded = String(decoding: try JSONEncoder().encode(list), as: UTF8.self)
+            try db.execute(sql: "UPDATE job SET pendingDownloads = ?, requestID = ? WHERE id = ?", arguments: [encoded, pending.requestID, jobID])
+        }
+    }
+
     /// Records that a running job failed for now and is tried again at `nextAttempt`.
     package func recordRetry(_ record: JobRecord, error: ImageInboxError, failingSince: Date, nextAttempt: Date, now: Date) async throws {
         try await commits.write { db in
@@ -233,6 +244,7 @@ package struct Ledger: Sendable {
         record.costIsEstimate = billedUSD != nil && costIsEstimate
         record.requestID = error.requestID ?? record.requestID
         record.nextAttemptAt = nil
+        record.pendingDownloads = nil
         record.updatedAt = now
         try await commits.write { [record] db in try record.save(db) }
     }
@@ -258,6 +270,7 @@ package struct Ledger: Sendable {
         record.lastError = nil
         record.failingSince = nil
         record.nextAttemptAt = nil
+        record.pendingDownloads = nil
         record.requestID = requestID ?? record.requestID
         record.outputs = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
         let made = usage.usdSpent ?? estimatedUSD
