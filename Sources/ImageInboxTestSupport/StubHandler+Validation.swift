@@ -36,7 +36,15 @@ extension StubHandler {
         guard let prompt = body["prompt"] as? String else { return bad("prompt is required and must be a string.", "prompt") }
         guard !prompt.isEmpty, prompt.count <= 32_000 else { return bad("prompt must be 1 to 32000 characters.", "prompt") }
         if prompt.localizedCaseInsensitiveContains("forbidden-by-moderation") {
-            return .failure(StubProblem(status: 400, message: "Your request was rejected by the safety system.", code: "moderation_blocked", param: nil))
+            // OpenAI's wording, with the categories at the end of the message.
+            return .failure(
+                StubProblem(
+                    status: 400,
+                    message: "Your request was rejected by the safety system. If you believe this is an error, contact us at help.openai.com and include the request ID. safety_violations=[violence, self-harm].",
+                    code: "moderation_blocked",
+                    param: nil
+                )
+            )
         }
 
         let size = body["size"] as? String ?? "1024x1024"

@@ -103,7 +103,7 @@ struct InvalidInputTests {
             #expect(retired.contains("does not know this model"))
             #expect(retired.contains("The model 'openai/dall-e-1' does not exist"))
             let unsafe = String(decoding: try harness.bytes("unsafe.error.txt"), as: UTF8.self)
-            #expect(unsafe.contains("safety system"))
+            #expect(unsafe.contains("safety system") && unsafe.contains("It flagged: violence, self harm."), "\(unsafe)")
             #expect(!retired.contains(harness.stub.apiKey) && !unsafe.contains(harness.stub.apiKey))
         }
     }

@@ -37,6 +37,16 @@ enum APIErrorClassifier {
         return .milliseconds(Int64(max(0, date.timeIntervalSince(now)) * 1000))
     }
 
+    /// The categories OpenAI lists at the end of a moderation refusal
+    /// (`… safety_violations=[violence, self-harm].`), in plain words.
+    static func safetyCategories(in message: String) -> [String] {
+        guard let start = message.range(of: "safety_violations=["), let end = message[start.upperBound...].firstIndex(of: "]") else { return [] }
+        return message[start.upperBound..<end]
+            .split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "_", with: " ").replacingOccurrences(of: "-", with: " ") }
+            .filter { !$0.isEmpty }
+    }
+
     /// Decides by the error's `code` where the provider sends one (OpenAI's `{"error":{…}}`);
     /// the AI/ML API's `{message, statusCode, …}` has none, so there its status and its
     /// documented words decide. Never by words in an OpenAI message: "Unknown parameter:
@@ -67,9 +77,11 @@ enum APIErrorClassifier {
             )
         }
         if ["moderation_blocked", "image_generation_user_error"].contains(code) || (!hasCode && status == 400 && words.contains("safety system")) {
+            let categories = safetyCategories(in: providerMessage)
+            let flagged = categories.isEmpty ? "" : " It flagged: \(categories.joined(separator: ", "))."
             return ImageInboxError(
                 code: .moderationBlocked,
-                message: "The images API's safety system refused this request.\(said) Reword the prompt."
+                message: "The images API's safety system refused this request.\(flagged)\(said) Reword the prompt (or change the image) and save it again."
             )
         }
         switch status {
