@@ -134,6 +134,16 @@ package final class ImagesAPIStub: Sendable {
         }
     }
 
+    /// Refuses generations over `limit` at once with 429, as a provider's concurrency limit does.
+    package func limitConcurrency(to limit: Int?) {
+        store.withState { $0.concurrencyLimit = limit }
+    }
+
+    /// How many generations were refused for the concurrency limit.
+    package var refusedForConcurrency: Int {
+        store.withState { $0.refusedForConcurrency }
+    }
+
     /// The prompt of every generation answered with images: each was billed.
     package var paidPrompts: [String] {
         store.withState { $0.paidPrompts }

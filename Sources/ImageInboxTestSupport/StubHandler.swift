@@ -27,6 +27,11 @@ struct StubHandler: Sendable {
         recorded.arrival = arrival
         let (fault, latency) = store.withState { state -> (StubFault?, Int) in
             state.requests.append(recorded)
+            // As a provider's concurrency limit does: the request over it is refused at once.
+            if let limit = state.concurrencyLimit, state.inFlight > limit {
+                state.refusedForConcurrency += 1
+                return (.status(429, body: rateLimitBody, headers: [:]), 0)
+            }
             let fault = state.faults.isEmpty ? state.randomFaults?.draw() : state.faults.removeFirst()
             return (fault, Int.random(in: state.latency))
         }
@@ -80,6 +85,13 @@ struct StubHandler: Sendable {
             store.withState { $0.paidPrompts.append(prompt) }
             return respond(valid, authority: request.head.authority ?? "127.0.0.1")
         }
+    }
+
+    /// A 429 in the provider's shape.
+    private var rateLimitBody: String {
+        profile.isAIMLAPI
+            ? #"{"message":"Too many concurrent requests","statusCode":429,"path":"/v1/images/generations"}"#
+            : #"{"error":{"message":"Rate limit reached for concurrent requests","type":"requests","param":null,"code":"rate_limit_exceeded"}}"#
     }
 
     /// What the stub received, for tests in other processes: the count and prompts of the

@@ -21,6 +21,10 @@ final class StubStore: Sendable {
         /// The prompt of every generation answered with images (each one billed).
         var paidPrompts: [String] = []
         var nextRequestID = 0
+        /// The most generations answered at once; more are refused with 429.
+        var concurrencyLimit: Int?
+        /// How many were refused for it.
+        var refusedForConcurrency = 0
     }
 
     /// Rates of faults drawn for each request, from a seeded generator so a run repeats.

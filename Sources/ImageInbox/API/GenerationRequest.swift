@@ -64,6 +64,8 @@ package struct GenerationResult: Sendable {
     package var usage: APIUsage
     /// The provider's id of the request (`x-request-id`), for its support.
     package var requestID: String?
+    /// How long every request should wait because the API said none are left until then.
+    package var rateLimitWait: Duration?
 
     package init(images: [[UInt8]], usage: APIUsage, requestID: String? = nil) {
         self.images = images

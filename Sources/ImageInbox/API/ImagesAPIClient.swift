@@ -115,10 +115,19 @@ package struct ImagesAPIClient: ImageGenerating {
         let deadline = NIODeadline.now() + .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
         let (status, headers, bytes) = try await send(httpRequest, deadline: deadline)
         let requestID = headers.first(name: "x-request-id")
+        let rateLimit = RateLimitHeaders(
+            remainingRequests: headers.first(name: "x-ratelimit-remaining-requests"),
+            resetRequests: headers.first(name: "x-ratelimit-reset-requests"),
+            remainingTokens: headers.first(name: "x-ratelimit-remaining-tokens"),
+            resetTokens: headers.first(name: "x-ratelimit-reset-tokens")
+        )
         do {
-            return try await read(status: status, headers: headers, body: bytes, deadline: deadline, requestID: requestID)
+            var result = try await read(status: status, headers: headers, body: bytes, deadline: deadline, requestID: requestID)
+            result.rateLimitWait = rateLimit.wait
+            return result
         } catch var error as ImageInboxError {
             error.requestID = requestID
+            if error.code == .rateLimited, error.retryAfter == nil { error.retryAfter = rateLimit.wait }
             throw error
         }
     }

@@ -110,7 +110,8 @@ package final class DaemonMonitor: Service {
         let usd = (try? await ledger.cost(since: startOfDay)) ?? 0
         let failed = (try? await ledger.failures(since: startOfDay)) ?? 0
         let line = StatusLine.make(
-            inboxes: inboxCount(), queued: snapshot.waiting, running: snapshot.running, retrying: snapshot.retrying, failedToday: failed, usdToday: usd, paused: snapshot.paused
+            inboxes: inboxCount(), queued: snapshot.waiting, running: snapshot.running, retrying: snapshot.retrying, failedToday: failed, usdToday: usd,
+            concurrency: (snapshot.concurrency, snapshot.maximumConcurrency), paused: snapshot.paused
         )
         return ([line] + notes()).joined(separator: "; ")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 extension JobRunner {
@@ -38,6 +39,8 @@ extension JobRunner {
         var attempt = 1
         while true {
             let error: ImageInboxError
+            // Only the wait for room ends with shutdown: a request let through is answered.
+            guard let ticket = await cancelWhenGracefulShutdown({ await self.gate.enter() }) else { return .interrupted }
             do {
                 let jobID = job.id
                 let recorder: @Sendable (PendingDownload) async -> Void = { pending in
@@ -45,12 +48,17 @@ extension JobRunner {
                         try await self.ledger.recordPendingDownload(jobID: jobID, pending, now: self.now())
                     }
                 }
-                return .answered(try await PendingDownload.$recorder.withValue(recorder) { try await work.send(to: generator) })
+                let result = try await PendingDownload.$recorder.withValue(recorder) { try await work.send(to: generator) }
+                await gate.leave(ticket, .succeeded(holdFor: result.rateLimitWait))
+                return .answered(result)
             } catch let caught as ImageInboxError {
+                await gate.leave(ticket, caught.code == .rateLimited ? .rateLimited(holdFor: caught.retryAfter) : .other)
                 error = caught
             } catch is CancellationError {
+                await gate.leave(ticket, .other)
                 return .interrupted
             } catch {
+                await gate.leave(ticket, .other)
                 return .failed(ImageInboxError(code: .invalidResponse, message: "The request failed: \(error).", cause: error))
             }
             if error.code == .interrupted { return .interrupted }

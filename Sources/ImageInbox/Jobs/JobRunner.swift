@@ -89,6 +89,10 @@ package final class JobRunner: Service {
     let heldResults: HeldResults?
     /// Running jobs that failed for now and wait to be tried again.
     let retrying = Mutex(0)
+    /// Every request passes it: as many at once as the API takes, none while it asked to wait.
+    let gate: RequestGate
+    /// The gate's limit last acted on.
+    private let previousConcurrency = Mutex(Int.max)
     /// Tells `STATUS=` that something changed.
     let onChange: @Sendable () -> Void
     private let orphanAlarm = DeadlineAlarm(clock: ContinuousClock())
@@ -116,6 +120,7 @@ package final class JobRunner: Service {
         self.logger = logger
         self.now = now
         self.queue = JobQueue(onChange: onChange)
+        self.gate = RequestGate(maximum: configuration.concurrency)
         self.onChange = onChange
         self.availability = availability
         self.heldResults = heldResults
@@ -131,15 +136,33 @@ package final class JobRunner: Service {
     /// ones use the new one, and a paused queue is given another chance at once.
     package func reconfigure(_ configuration: Configuration, generator: some ImageGenerating) async {
         settings.withLock { $0 = (configuration, generator) }
-        await queue.setLimit(configuration.concurrency)
+        await gate.setMaximum(configuration.concurrency)
+        await queue.setLimit(await gate.limits.limit)
         await resume()
     }
 
-    /// Jobs waiting and running (and of those, waiting to be tried again), and the pause reason
-    /// if the queue is paused (for `STATUS=`).
-    package func snapshot() async -> (waiting: Int, running: Int, retrying: Int, paused: String?) {
+    /// What `STATUS=` shows of the runner.
+    package struct Snapshot: Sendable {
+        /// Sources waiting for a worker.
+        package var waiting: Int
+        /// Jobs running, and of those, waiting to be tried again.
+        package var running: Int
+        package var retrying: Int
+        /// Requests the API is given at once now, and the configured most.
+        package var concurrency: Int
+        package var maximumConcurrency: Int
+        /// Why the queue is paused, if it is.
+        package var paused: String?
+    }
+
+    /// What `STATUS=` shows of the runner.
+    package func snapshot() async -> Snapshot {
         let counts = await queue.counts
-        return (counts.waiting, counts.running, retrying.withLock { $0 }, await queue.pause?.reason)
+        let limits = await gate.limits
+        return Snapshot(
+            waiting: counts.waiting, running: counts.running, retrying: retrying.withLock { $0 },
+            concurrency: limits.limit, maximumConcurrency: limits.maximum, paused: await queue.pause?.reason
+        )
     }
 
     /// Lifts a pause at once (after a configuration reload, say).
@@ -154,7 +177,9 @@ package final class JobRunner: Service {
             logger.notice("Jobs interrupted by the last stop were put back in the queue", metadata: ["job.count": "\(interrupted)"])
         }
         await publishPause(nil)
+        await publishConcurrency(nil)
         await queue.setLimit(configuration.concurrency)
+        await gate.observe { limit, maximum in Task { await self.concurrencyChanged(to: limit, of: maximum) } }
         await scheduleOrphanCheck()
         // Held results are delivered as the watcher finds each inbox there (at start, too):
         // before that, a bare mount point cannot be told from a share that is back.
@@ -279,6 +304,33 @@ package final class JobRunner: Service {
     }
 
     /// Records in the ledger why the queue is paused (nil: it is not), for `image-inbox status`.
+    /// The API's rate limit moved the number of requests given at once.
+    private func concurrencyChanged(to limit: Int, of maximum: Int) async {
+        let current = await gate.limits
+        // Changes arrive on their own tasks: only the latest is acted on.
+        guard current.limit == limit, current.maximum == maximum else { return }
+        await queue.setLimit(limit)
+        // Each 429 halves the requests at once and each success widens them a little: the
+        // decreases are news, the slow climb back is not.
+        let lowered = limit < previousConcurrency.withLock { $0 }
+        previousConcurrency.withLock { $0 = limit }
+        logger.log(
+            level: lowered ? .notice : .info,
+            limit < maximum ? "The images API is rate limiting: \(limit) of \(maximum) requests at once" : "Back to \(maximum) requests at once",
+            metadata: ["concurrency.effective": "\(limit)", "concurrency.configured": "\(maximum)"]
+        )
+        await publishConcurrency(limit < maximum ? "\(limit) of \(maximum)" : nil)
+        onChange()
+    }
+
+    private func publishConcurrency(_ value: String?) async {
+        do {
+            try await ledger.setDaemonState("concurrency", value, now: now())
+        } catch {
+            logger.error("Ledger write failed, image-inbox status may show an old concurrency", metadata: ["error": "\(error)"])
+        }
+    }
+
     private func publishPause(_ reason: String?) async {
         do {
             try await ledger.setDaemonState("paused", reason, now: now())

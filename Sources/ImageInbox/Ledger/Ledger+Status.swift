@@ -56,6 +56,7 @@ extension Ledger {
             }
             return StatusReport(
                 paused: daemon["paused"],
+                rateLimitedConcurrency: daemon["concurrency"],
                 costToday: try Ledger.cost(db, since: startOfDay),
                 estimatedToday: try Ledger.cost(db, since: startOfDay, estimatesOnly: true),
                 costTotal: try Ledger.cost(db),

@@ -27,6 +27,9 @@ package struct StatusReport: Sendable, Codable, Equatable {
 
     /// Why the queue is paused, if it is.
     package var paused: String?
+    /// Requests given at once while the API's rate limit holds them below the configured
+    /// concurrency (`"3 of 8"`); nil when it does not.
+    package var rateLimitedConcurrency: String?
     /// Dollars spent today (local time).
     package var costToday: Double
     /// The part of ``costToday`` estimated (from credits or tokens) rather than reported in dollars.
@@ -48,6 +51,7 @@ package struct StatusReport: Sendable, Codable, Equatable {
     /// The report as lines a person reads.
     package var text: String {
         var lines = [paused.map { "Paused: \($0)" } ?? "Running normally (not paused)."]
+        if let rateLimitedConcurrency { lines.append("Rate limited by the images API: \(rateLimitedConcurrency) requests at once.") }
         let estimated = estimatedToday > 0 ? String(format: " ($%.2f of it estimated from credits or tokens)", estimatedToday) : ""
         lines.append(String(format: "Cost: $%.2f today", costToday) + estimated + String(format: ", $%.2f in total.", costTotal))
         if inboxes.isEmpty { lines.append("No jobs yet.") }
