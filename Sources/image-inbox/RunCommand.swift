@@ -69,7 +69,14 @@ struct RunCommand: AsyncParsableCommand {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let reloader = ConfigurationReloader(
             signals: hangups,
-            load: { try await load() },
+            load: {
+                let new = try await load()
+                // A reload that adds an inbox another daemon watches is refused, as a start would be.
+                try instanceLock.watch(new.inboxes) { inbox, reason in
+                    logger.warning("Can't write the inbox's lock file, another daemon could watch it too", metadata: ["inbox": "\(inbox)", "error": "\(reason)"])
+                }
+                return new
+            },
             apply: { new in
                 if new.ledgerPath != current.value.ledgerPath {
                     logger.warning("A new state_dir takes effect at the next start", metadata: ["ledger": "\(new.ledgerPath)"])

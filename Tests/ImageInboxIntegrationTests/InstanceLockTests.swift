@@ -49,4 +49,24 @@ struct InstanceLockTests {
         #expect(InstanceLock.conflicts(stateDirectory: root + "/state", inboxes: [inbox]).isEmpty)
         await stub.stop()
     }
+
+    @Test func aReloadLocksTheInboxesItAddsAndLetsGoOfThoseItDrops() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("image-inbox-lock-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (first, second, third) = (root + "/first", root + "/second", root + "/third")
+        for folder in [first, second, third] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        // flock conflicts between open files, so two daemons' locks can be taken in one process.
+        let mine = try InstanceLock.acquire(stateDirectory: root + "/state", ledgerPath: root + "/state/ledger.sqlite", inboxes: [first])
+        let other = try InstanceLock.acquire(stateDirectory: root + "/other", ledgerPath: root + "/other/ledger.sqlite", inboxes: [second])
+
+        let refusal = try #require(throws: ImageInboxError.self) { try mine.watch([first, second]) }
+        #expect(refusal.message.contains("already watches \(second)") && refusal.message.contains("\(root)/other/ledger.sqlite"), "\(refusal.message)")
+        #expect(InstanceLock.conflicts(stateDirectory: root + "/third-state", inboxes: [first]).count == 1, "the refused reload keeps what was held")
+
+        try mine.watch([first, third])
+        #expect(InstanceLock.conflicts(stateDirectory: root + "/third-state", inboxes: [third]).count == 1, "an added inbox is locked")
+        try mine.watch([third])
+        #expect(InstanceLock.conflicts(stateDirectory: root + "/third-state", inboxes: [first]).isEmpty, "a dropped inbox is let go")
+        withExtendedLifetime(other) {}
+    }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Foundation
+import Synchronization
 
 /// One inbox, one owner: a daemon holds an exclusive lock on its state directory and on a hidden
 /// marker at the root of each inbox it watches, so that a second daemon — started by hand beside
@@ -18,14 +19,21 @@ package final class InstanceLock: Sendable {
     /// The hidden marker at an inbox's root.
     package static let inboxFileName = ".image-inbox.lock"
 
-    private let descriptors: [Int32]
+    private let stateDescriptor: Int32
+    /// The inboxes locked now (a reload changes them), by path.
+    private let inboxDescriptors: Mutex<[String: Int32]>
+    /// What the lock files say of this daemon.
+    private let description: String
 
-    private init(descriptors: [Int32]) {
-        self.descriptors = descriptors
+    private init(stateDescriptor: Int32, description: String) {
+        self.stateDescriptor = stateDescriptor
+        self.description = description
+        self.inboxDescriptors = Mutex([:])
     }
 
     deinit {
-        for fd in descriptors { close(fd) }
+        close(stateDescriptor)
+        inboxDescriptors.withLock { for fd in $0.values { close(fd) } }
     }
 
     /// Takes the locks, or says who holds one.
@@ -39,12 +47,13 @@ package final class InstanceLock: Sendable {
         inboxes: [String],
         inboxesThatCannotBeMarked: (String, String) -> Void = { _, _ in }
     ) throws(ImageInboxError) -> InstanceLock {
-        var held: [Int32] = []
-        let me = "pid \(getpid()) on host \(ProcessInfo.processInfo.hostName)"
-        func release() { for fd in held { close(fd) } }
+        let description = "pid \(getpid()) on host \(ProcessInfo.processInfo.hostName)\nledger \(ledgerPath)\n"
         try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        switch lock(stateDirectory + "/" + stateFileName, saying: "\(me)\nledger \(ledgerPath)\n") {
-        case .locked(let fd): held.append(fd)
+        switch lock(stateDirectory + "/" + stateFileName, saying: description) {
+        case .locked(let fd):
+            let instance = InstanceLock(stateDescriptor: fd, description: description)
+            try instance.watch(inboxes, inboxesThatCannotBeMarked: inboxesThatCannotBeMarked)
+            return instance
         case .heldBy(let holder):
             throw ImageInboxError(
                 code: .invalidConfiguration,
@@ -53,11 +62,21 @@ package final class InstanceLock: Sendable {
         case .unavailable(let reason):
             throw ImageInboxError(code: .invalidConfiguration, message: "Can't lock the state directory \(stateDirectory): \(reason).")
         }
-        for inbox in inboxes {
-            switch lock(inbox + "/" + inboxFileName, saying: "\(me)\nledger \(ledgerPath)\n") {
-            case .locked(let fd): held.append(fd)
+    }
+
+    /// Locks exactly these inboxes (a reload added or removed some): new ones are locked, the
+    /// ones no longer watched are let go. When another daemon holds a new one, nothing changes.
+    ///
+    /// - Throws: ``ImageInboxError`` `invalidConfiguration` naming the other daemon.
+    package func watch(_ inboxes: [String], inboxesThatCannotBeMarked: (String, String) -> Void = { _, _ in }) throws(ImageInboxError) {
+        let held = inboxDescriptors.withLock { $0 }
+        var taken: [String: Int32] = [:]
+        for inbox in Set(inboxes).subtracting(held.keys).sorted() {
+            switch Self.lock(inbox + "/" + Self.inboxFileName, saying: description) {
+            case .locked(let fd):
+                taken[inbox] = fd
             case .heldBy(let holder):
-                release()
+                for fd in taken.values { close(fd) }
                 throw ImageInboxError(
                     code: .invalidConfiguration,
                     message: "another image-inbox, \(holder.owner), already watches \(inbox) with the \(holder.ledger); "
@@ -67,7 +86,14 @@ package final class InstanceLock: Sendable {
                 inboxesThatCannotBeMarked(inbox, reason)
             }
         }
-        return InstanceLock(descriptors: held)
+        let wanted = Set(inboxes)
+        inboxDescriptors.withLock { descriptors in
+            for (inbox, fd) in descriptors where !wanted.contains(inbox) {
+                close(fd)
+                descriptors[inbox] = nil
+            }
+            descriptors.merge(taken) { old, _ in old }
+        }
     }
 
     /// What a daemon starting now would refuse on (for `image-inbox check`), creating nothing.
