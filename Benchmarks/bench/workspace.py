@@ -36,7 +36,8 @@ class Workspace:
                 process.stop()
         for close in reversed(self.closers):
             close()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if not os.environ.get("BENCH_KEEP"):
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def path(self, *parts):
         return os.path.join(self.root, *parts)

@@ -116,14 +116,27 @@ package struct APIUsage: Sendable, Equatable, Codable {
 /// ``ImageInboxError`` whose code says whether trying again can help.
 package protocol ImageGenerating: Sendable {
     /// Makes `request.imageCount` images.
-    func generate(_ request: GenerationRequest) async throws -> GenerationResult
+    ///
+    /// - Parameter beforeDownload: Told of an answer with `url` results before they are
+    ///   downloaded (the job runner records it, so that a stop in between pays nothing again).
+    func generate(_ request: GenerationRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult
     /// Edits images: makes `request.imageCount` images from the images, mask and instruction.
-    func edit(_ request: EditRequest) async throws -> GenerationResult
+    func edit(_ request: EditRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult
     /// Downloads the images of an answer recorded before a stop.
     func download(_ pending: PendingDownload) async throws -> GenerationResult
 }
 
 extension ImageGenerating {
+    /// Makes `request.imageCount` images, with nobody to tell of an answer before its download.
+    package func generate(_ request: GenerationRequest) async throws -> GenerationResult {
+        try await generate(request, beforeDownload: { _ in })
+    }
+
+    /// Edits images, with nobody to tell of an answer before its download.
+    package func edit(_ request: EditRequest) async throws -> GenerationResult {
+        try await edit(request, beforeDownload: { _ in })
+    }
+
     /// A generator without `url` results has nothing to download.
     package func download(_ pending: PendingDownload) async throws -> GenerationResult {
         var error = ImageInboxError(code: .resultUnavailable, message: "The image was made and paid for, but this provider cannot download it again.")

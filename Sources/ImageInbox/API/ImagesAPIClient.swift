@@ -51,7 +51,7 @@ package struct ImagesAPIClient: ImageGenerating {
         self.logger = logger
     }
 
-    package func generate(_ request: GenerationRequest) async throws -> GenerationResult {
+    package func generate(_ request: GenerationRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
         let parameters = request.parameters
         let body = GenerationBody(
             model: parameters.model,
@@ -68,10 +68,10 @@ package struct ImagesAPIClient: ImageGenerating {
         var httpRequest = authorizedRequest(path: "/images/generations")
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
         httpRequest.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
-        return try await perform(httpRequest)
+        return try await perform(httpRequest, beforeDownload: beforeDownload)
     }
 
-    package func edit(_ request: EditRequest) async throws -> GenerationResult {
+    package func edit(_ request: EditRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
         let parameters = request.parameters
         var fields: [(String, String?)] = [
             ("model", parameters.model),
@@ -97,7 +97,7 @@ package struct ImagesAPIClient: ImageGenerating {
         var httpRequest = authorizedRequest(path: "/images/edits")
         httpRequest.headers.add(name: "Content-Type", value: body.contentType)
         httpRequest.body = .stream(body.chunks(), length: .known(body.contentLength))
-        return try await perform(httpRequest)
+        return try await perform(httpRequest, beforeDownload: beforeDownload)
     }
 
     private func authorizedRequest(path: String) -> HTTPClientRequest {
@@ -110,7 +110,7 @@ package struct ImagesAPIClient: ImageGenerating {
     }
 
     /// Sends a request and turns its answer into images or a typed error.
-    private func perform(_ httpRequest: HTTPClientRequest) async throws -> GenerationResult {
+    private func perform(_ httpRequest: HTTPClientRequest, beforeDownload: PendingDownload.Recorder) async throws -> GenerationResult {
         let timeout = configuration.requestTimeout.components
         let deadline = NIODeadline.now() + .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
         let (status, headers, bytes) = try await send(httpRequest, deadline: deadline)
@@ -122,7 +122,7 @@ package struct ImagesAPIClient: ImageGenerating {
             resetTokens: headers.first(name: "x-ratelimit-reset-tokens")
         )
         do {
-            var result = try await read(status: status, headers: headers, body: bytes, deadline: deadline, requestID: requestID)
+            var result = try await read(status: status, headers: headers, body: bytes, deadline: deadline, requestID: requestID, beforeDownload: beforeDownload)
             result.rateLimitWait = rateLimit.wait
             return result
         } catch var error as ImageInboxError {
@@ -133,7 +133,14 @@ package struct ImagesAPIClient: ImageGenerating {
     }
 
     /// Turns an answer into images, or into the typed error it stands for.
-    private func read(status: Int, headers: HTTPHeaders, body bytes: [UInt8], deadline: NIODeadline, requestID: String?) async throws -> GenerationResult {
+    private func read(
+        status: Int,
+        headers: HTTPHeaders,
+        body bytes: [UInt8],
+        deadline: NIODeadline,
+        requestID: String?,
+        beforeDownload: PendingDownload.Recorder
+    ) async throws -> GenerationResult {
         guard status == 200 else {
             throw APIErrorClassifier.classify(
                 status: status,
@@ -160,7 +167,7 @@ package struct ImagesAPIClient: ImageGenerating {
         let urls = items.compactMap { $0.b64_json == nil ? $0.url : nil }
         if !urls.isEmpty, urls.count == items.count {
             // Paid for: recorded before the download, which a stop may interrupt.
-            await PendingDownload.recorder?(PendingDownload(urls: urls, usage: decoded.apiUsage, requestID: requestID))
+            await beforeDownload(PendingDownload(urls: urls, usage: decoded.apiUsage, requestID: requestID))
         }
         var images: [[UInt8]] = []
         for item in items {

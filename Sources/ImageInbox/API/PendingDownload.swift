@@ -15,7 +15,6 @@ package struct PendingDownload: Sendable, Codable, Equatable {
         self.requestID = requestID
     }
 
-    /// Told of each answer with `url` results before they are downloaded (the job runner
-    /// records it in the ledger). A task local, so that the client needs no job context.
-    @TaskLocal package static var recorder: (@Sendable (PendingDownload) async -> Void)?
+    /// Told of an answer with `url` results before they are downloaded.
+    package typealias Recorder = @Sendable (PendingDownload) async -> Void
 }

@@ -43,12 +43,12 @@ extension JobRunner {
             guard let ticket = await cancelWhenGracefulShutdown({ await self.gate.enter() }) else { return .interrupted }
             do {
                 let jobID = job.id
-                let recorder: @Sendable (PendingDownload) async -> Void = { pending in
+                let recorder: PendingDownload.Recorder = { pending in
                     await self.recording("the answer before its download", consequence: "a stop during the download pays for the image again", logger: logger) {
                         try await self.ledger.recordPendingDownload(jobID: jobID, pending, now: self.now())
                     }
                 }
-                let result = try await PendingDownload.$recorder.withValue(recorder) { try await work.send(to: generator) }
+                let result = try await work.send(to: generator, beforeDownload: recorder)
                 await gate.leave(ticket, .succeeded(holdFor: result.rateLimitWait))
                 return .answered(result)
             } catch let caught as ImageInboxError {

@@ -63,10 +63,12 @@ enum JobWork: Sendable {
     static let resultSuffixBytes = 9
 
     /// Sends it.
-    func send(to generator: any ImageGenerating) async throws -> GenerationResult {
+    ///
+    /// - Parameter beforeDownload: Told of an answer with `url` results before their download.
+    func send(to generator: any ImageGenerating, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
         switch self {
-        case .generation(let request): try await generator.generate(request)
-        case .edit(let request, _): try await generator.edit(request)
+        case .generation(let request): try await generator.generate(request, beforeDownload: beforeDownload)
+        case .edit(let request, _): try await generator.edit(request, beforeDownload: beforeDownload)
         }
     }
 }
