@@ -5,14 +5,14 @@ import Synchronization
 /// A ``FileEventSource`` whose events a test sends by hand, and which can claim that some
 /// folders could not be watched.
 package final class ScriptedEventSource: FileEventSource {
-    private let stream: AsyncStream<InotifyEvent>
-    private let continuation: AsyncStream<InotifyEvent>.Continuation
+    private let stream: AsyncStream<[InotifyEvent]>
+    private let continuation: AsyncStream<[InotifyEvent]>.Continuation
     private let unwatchable: Set<String>
     private let watched = Mutex<[String]>([])
 
     /// - Parameter unwatchable: Folders ``watchTree(_:)`` reports as over the watch limit.
     package init(unwatchable: Set<String> = []) {
-        (stream, continuation) = AsyncStream.makeStream(of: InotifyEvent.self)
+        (stream, continuation) = AsyncStream.makeStream(of: [InotifyEvent].self)
         self.unwatchable = unwatchable
     }
 
@@ -30,11 +30,11 @@ package final class ScriptedEventSource: FileEventSource {
         watched.withLock { $0.removeAll { $0 == directory } }
     }
 
-    package func events() -> AsyncStream<InotifyEvent> { stream }
+    package func eventBatches() -> AsyncStream<[InotifyEvent]> { stream }
 
     /// Delivers an event to the watcher.
     package func send(_ event: InotifyEvent) {
-        continuation.yield(event)
+        continuation.yield([event])
     }
 
     /// Ends the events, as a failed read of the inotify descriptor does.

@@ -12,7 +12,7 @@ import Synchronization
 /// creation event is delivered, so the consumer can scan it without missing files that arrive
 /// while it does. The blocking `read` runs on a thread of its own, never on Swift's cooperative pool.
 ///
-/// Contract: ``events()`` may be called once. The stream ends when the consumer stops iterating
+/// Contract: ``eventBatches()`` (or ``events()``) may be called once. The stream ends when the consumer stops iterating
 /// (cancellation) or when reading the descriptor fails for good, after an
 /// ``InotifyEvent/failed(_:)``; the descriptor is closed then.
 /// A directory that cannot be watched is reported as ``InotifyEvent/unwatched(directory:reason:)``
@@ -149,13 +149,15 @@ package final class InotifyWatcher: Sendable {
     /// The events of every watched tree, read on a dedicated thread.
     ///
     /// - Important: Call once; the stream owns the descriptor from then on.
-    package func events() -> AsyncStream<InotifyEvent> {
+    /// The events, in the batches one `read` returns: a burst of hundreds of events costs the
+    /// consumer one wake-up per batch instead of one per event.
+    package func eventBatches() -> AsyncStream<[InotifyEvent]> {
         let alreadyStarted = state.withLock { state in
             defer { state.readerStarted = true }
             return state.readerStarted
         }
-        precondition(!alreadyStarted, "InotifyWatcher.events() may be called only once")
-        let (stream, continuation) = AsyncStream.makeStream(of: InotifyEvent.self)
+        precondition(!alreadyStarted, "InotifyWatcher.eventBatches() may be called only once")
+        let (stream, continuation) = AsyncStream.makeStream(of: [InotifyEvent].self)
         let wakeWriter = wake.write
         continuation.onTermination = { _ in Syscall.write(wakeWriter, byte: 1) }
         let thread = Thread { [self] in
@@ -168,21 +170,34 @@ package final class InotifyWatcher: Sendable {
         return stream
     }
 
-    private func readLoop(_ continuation: AsyncStream<InotifyEvent>.Continuation) {
+    /// The events one by one (see ``eventBatches()``).
+    package func events() -> AsyncStream<InotifyEvent> {
+        let batches = eventBatches()
+        let (stream, continuation) = AsyncStream.makeStream(of: InotifyEvent.self)
+        let task = Task {
+            for await batch in batches {
+                for event in batch { continuation.yield(event) }
+            }
+            continuation.finish()
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    private func readLoop(_ continuation: AsyncStream<[InotifyEvent]>.Continuation) {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
         defer { buffer.deallocate() }
         while !Syscall.waitReadable(fd, orWake: wake.read) {
             switch Syscall.read(fd, into: buffer) {
             case .success(let count):
-                for event in decode(UnsafeRawBufferPointer(rebasing: buffer[..<count])) {
-                    continuation.yield(event)
-                }
+                let events = decode(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+                if !events.isEmpty { continuation.yield(events) }
             case .failure(let error) where error.code == EINTR || error.code == EAGAIN:
                 continue
             case .failure(let error):
                 let code = error.code
                 continuation.yield(
-                    .failed(InotifyError(code: .readFailed, message: "Reading inotify events failed: \(Syscall.describe(code)).", errno: code))
+                    [.failed(InotifyError(code: .readFailed, message: "Reading inotify events failed: \(Syscall.describe(code)).", errno: code))]
                 )
                 return
             }

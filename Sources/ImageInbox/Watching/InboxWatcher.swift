@@ -48,7 +48,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     }
 
     enum Input: Sendable {
-        case inotify(InotifyEvent)
+        case inotify([InotifyEvent])
         case deadline
         case scanned(WatchState<C>.ScanStep, InboxScanner.FolderScan, available: Bool?)
         case reconfigure(Configuration)
@@ -140,14 +140,14 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             func forward(_ source: any FileEventSource) {
                 group.addTask { [feed] in
                     var failed = false
-                    for await event in source.events() {
-                        if case .failed = event { failed = true }
-                        feed.yield(.inotify(event))
+                    for await batch in source.eventBatches() {
+                        if batch.contains(where: { if case .failed = $0 { true } else { false } }) { failed = true }
+                        feed.yield(.inotify(batch))
                     }
                     // Only a failed read ends the events early (at shutdown this task is cancelled);
                     // a source that ends without saying why is dead all the same.
                     if !failed && !Task.isCancelled {
-                        feed.yield(.inotify(.failed(InotifyError(code: .readFailed, message: "The inotify event stream ended.", errno: 0))))
+                        feed.yield(.inotify([.failed(InotifyError(code: .readFailed, message: "The inotify event stream ended.", errno: 0))]))
                     }
                 }
             }
@@ -178,8 +178,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             for await input in inputs.cancelOnGracefulShutdown() {
                 let now = clock.now
                 switch input {
-                case .inotify(let event):
-                    state.handle(event, now: now)
+                case .inotify(let batch):
+                    for event in batch { state.handle(event, now: now) }
                 case .deadline:
                     state.tick(now: now)
                 case .scanned(let step, let scan, let available):
