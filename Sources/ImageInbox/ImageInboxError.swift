@@ -95,6 +95,14 @@ package struct ImageInboxError: Error, Sendable, Equatable, CustomStringConverti
         self.location = "\(file):\(line)"
     }
 
+    /// The same error, for a request that was answered and billed `usage` (its images were
+    /// made, whatever went wrong after).
+    package func billing(_ usage: APIUsage) -> ImageInboxError {
+        var error = self
+        error.billed = (billed ?? APIUsage()) + usage
+        return error
+    }
+
     package static func == (lhs: ImageInboxError, rhs: ImageInboxError) -> Bool {
         lhs.code == rhs.code
     }

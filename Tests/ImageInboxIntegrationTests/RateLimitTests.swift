@@ -22,10 +22,11 @@ struct RateLimitTests {
                         return harness.names().filter { $0.hasSuffix(".png") }.count == 60
                     }
                 )
-                let final = try await ledger.status(now: Date()).rateLimitedConcurrency
-                let limit = final.flatMap { Int($0.split(separator: " ")[0]) }
-                // Additive increase, multiplicative decrease: a saw-tooth between half the limit and one above it.
-                #expect(limit.map { (1...4).contains($0) } == true, "settled near the stub's 3: \(final ?? "none"), seen \(seen)")
+                // Additive increase, multiplicative decrease: a saw-tooth between half the limit and
+                // one above it (the last few jobs, with nothing refused, may widen it a little more).
+                let limits = seen.compactMap { Int($0.split(separator: " ")[0]) }
+                #expect(limits.contains { $0 <= 3 }, "the limit was found: \(seen)")
+                #expect(limits.allSatisfy { $0 < 8 } && limits.filter { $0 > 5 }.count <= 2, "and kept to: \(seen)")
             }
             #expect(!harness.names().contains { $0.hasSuffix(".error.txt") })
             let paid = harness.stub.paidPrompts

@@ -50,6 +50,8 @@ struct AdaptiveConcurrencyTests {
         #expect(RateLimitHeaders.duration("1h2m3.5s") == .milliseconds(3_723_500))
         #expect(RateLimitHeaders.duration("2.5") == .milliseconds(2500))
         #expect(RateLimitHeaders.duration("soon") == nil)
+        #expect(RateLimitHeaders.duration("inf") == nil && RateLimitHeaders.duration("1e20") == .seconds(86_400), "no header can trap")
+        #expect(RateLimitHeaders.duration("99999999999999999999h") == .seconds(86_400))
         let exhausted = RateLimitHeaders(remainingRequests: "0", resetRequests: "1.5s", remainingTokens: "1200", resetTokens: "30s")
         #expect(exhausted.wait == .milliseconds(1500), "only a limit with nothing left holds requests")
         #expect(RateLimitHeaders(remainingRequests: "3", resetRequests: "1s").wait == nil)

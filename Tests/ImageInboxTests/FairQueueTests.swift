@@ -41,6 +41,18 @@ struct FairQueueTests {
         #expect(queue.runningCount == 2)
     }
 
+    @Test func aJobWaitingToBeTriedAgainLeavesItsPlaceUpToTheLimit() {
+        var queue = Queue(limit: 1)
+        for index in 1...4 { queue.enqueue(source("/in", "\(index).prompt")) }
+        #expect(queue.take(now: start)?.path == "/in/1.prompt")
+        #expect(queue.take(now: start) == nil)
+        queue.resting += 1
+        #expect(queue.take(now: start)?.path == "/in/2.prompt", "the failing prompt does not hold the queue")
+        queue.resting += 1
+        #expect(queue.take(now: start) == nil, "at most the limit of resting jobs is let off: an outage keeps twice the limit trying")
+        #expect(queue.runningCount == 2)
+    }
+
     @Test func aWaitingFileIsQueuedOnce() {
         var queue = Queue()
         queue.enqueue(source("/in", "a.prompt"))

@@ -33,6 +33,7 @@ struct RetryPolicyTests {
         #expect(decision(error(.rateLimited, retryAfter: .seconds(100)), attempt: 1) == .retry(after: .seconds(10)), "capped for a sleeping worker")
         #expect(decision(error(.rateLimited, retryAfter: .seconds(600)), attempt: 1) == .pauseQueue(for: .seconds(600)))
         #expect(decision(error(.rateLimited, retryAfter: .seconds(86_400)), attempt: 1) == .pauseQueue(for: .seconds(3600)), "never past the horizon")
+        #expect(decision(error(.rateLimited, retryAfter: .seconds(600)), attempt: 9, after: .seconds(3600)) == .giveUp, "long waits end at the horizon too")
     }
 
     @Test func aBilledAnswerThatCannotBeReadIsTriedOnceMore() {

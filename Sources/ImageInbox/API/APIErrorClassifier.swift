@@ -24,11 +24,11 @@ enum APIErrorClassifier {
 
     /// The delay asked for by `retry-after-ms` (OpenAI) or `Retry-After` (seconds or an HTTP date).
     static func retryDelay(seconds: String?, milliseconds: String?, now: Date = Date()) -> Duration? {
-        if let milliseconds, let value = Double(milliseconds.trimmingCharacters(in: .whitespaces)), value >= 0 {
-            return .milliseconds(Int64(value))
+        if let milliseconds, let value = Double(milliseconds.trimmingCharacters(in: .whitespaces)), let delay = RateLimitHeaders.clamped(value / 1000) {
+            return delay
         }
         guard let seconds = seconds?.trimmingCharacters(in: .whitespaces), !seconds.isEmpty else { return nil }
-        if let value = Double(seconds), value >= 0 { return .milliseconds(Int64(value * 1000)) }
+        if let value = Double(seconds), let delay = RateLimitHeaders.clamped(value) { return delay }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")

@@ -29,7 +29,7 @@ package struct RateLimitHeaders: Sendable, Equatable {
     /// Parses OpenAI's reset durations: `1s`, `6m0s`, `20ms`, `1h2m3.5s`, or plain seconds.
     package static func duration(_ text: String) -> Duration? {
         let text = text.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(text), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = Double(text), seconds >= 0 { return clamped(seconds) }
         var total = 0.0
         var number = ""
         var index = text.startIndex
@@ -61,6 +61,12 @@ package struct RateLimitHeaders: Sendable, Equatable {
             parsedAny = true
         }
         guard parsedAny, number.isEmpty else { return nil }
-        return .milliseconds(Int64(total * 1000))
+        return clamped(total)
+    }
+
+    /// Seconds from a header as a duration of at most a day (`inf` or `1e20` would trap).
+    static func clamped(_ seconds: Double) -> Duration? {
+        guard seconds.isFinite, seconds >= 0 else { return nil }
+        return .milliseconds(Int64(min(seconds, 86_400) * 1000))
     }
 }

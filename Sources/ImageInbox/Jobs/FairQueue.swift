@@ -38,6 +38,8 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
 
     /// How many jobs run.
     package var runningCount: Int { inFlight.count }
+    /// Running jobs that wait to be tried again.
+    package var resting = 0
 
     /// Adds a source. A file whose job is running is taken again when that job ends; a file
     /// already waiting keeps its place with its newest state.
@@ -57,7 +59,10 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
 
     /// The next source to run, taking inboxes in turn; nil when none may run now.
     package mutating func take(now: Instant) -> SettledSource? {
-        guard inFlight.count < limit else { return nil }
+        // A job waiting to be tried again leaves its place to another (up to `limit` of them, so
+        // an outage keeps at most twice the limit trying): one prompt the API keeps failing
+        // must not hold the queue for the retry horizon.
+        guard inFlight.count - min(resting, limit) < limit else { return nil }
         if let current = pause {
             guard current.probePath == nil, now >= current.until else { return nil }
         }

@@ -48,6 +48,12 @@ actor JobQueue {
         return resumed
     }
 
+    /// A running job starts (true) or stops (false) waiting to be tried again.
+    func rest(_ resting: Bool) {
+        state.resting += resting ? 1 : -1
+        wake()
+    }
+
     func setLimit(_ limit: Int) {
         state.limit = limit
         wake()

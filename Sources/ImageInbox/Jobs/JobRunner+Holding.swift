@@ -27,9 +27,7 @@ extension JobRunner {
             return false
         }
         await recording("the finished job", consequence: "its results are held, and the next start may ask for them again", logger: logger) {
-            try await ledger.recordSuccess(
-                job, outputs: [], usage: answer.usage, estimatedUSD: estimate, unusableUSD: answer.unusableUSD, requestID: answer.requestID, now: now()
-            )
+            try await ledger.recordSuccess(job, outputs: [], usage: answer.usage, estimatedUSD: estimate, requestID: answer.requestID, now: now())
         }
         logger.warning(
             "Folder unavailable, results held in the state directory until it is back",
@@ -54,6 +52,7 @@ extension JobRunner {
                     try await ledger.recordOutputs(jobID: entry.jobID, outputs: outputs, now: now())
                 }
                 ErrorReport.removeStale(for: entry.sourcePath)
+                WaitingNote.remove(for: entry.sourcePath)
                 logger.notice("Held results delivered", metadata: ["job.outputs": "\(outputs.map { SourceName(path: $0).fileName }.joined(separator: ", "))"])
             case .failure(let error):
                 logger.error("Held results could not be delivered, kept for the next return or start", metadata: ["error": "\(error.message)"])

@@ -130,6 +130,7 @@ extension JobRunner {
                     try await ledger.recordSuccess(job, outputs: found, usage: APIUsage(), now: now())
                 }
                 ErrorReport.removeStale(for: source.path)
+                WaitingNote.remove(for: source.path)
                 return .finished
             }
         }
@@ -167,7 +168,9 @@ extension JobRunner {
                 usage = usage + result.usage
                 requestID = result.requestID ?? requestID
                 remaining -= count
-            case .pause(let reason, let duration):
+            case .pause(let reason, let duration, let failing):
+                // A refused key or no credit is the account's, not this job's failure.
+                if !failing { job.failingSince = nil }
                 await recording("that the job waits again", consequence: "it waits all the same and shows as running in image-inbox status", logger: logger) {
                     try await ledger.requeue(job, now: now())
                 }
@@ -183,7 +186,10 @@ extension JobRunner {
                 }
                 return .interrupted
             case .failed(let error):
-                await fail(source, hash: hash, problem: error, job: job, work: work, alsoBilledUSD: unusableUSD, logger: logger)
+                // Images already answered for a count split into several requests were paid for too.
+                var problem = error
+                if !images.isEmpty { problem.billed = (problem.billed ?? APIUsage()) + usage }
+                await fail(source, hash: hash, problem: problem, job: job, work: work, logger: logger)
                 return .finished
             }
         }
@@ -201,7 +207,7 @@ extension JobRunner {
             let metadata = metadata(for: work, source: source, job: job, usd: (usage.usdSpent ?? estimate).map { $0 + answer.unusableUSD })
             embedded = try images.map { image throws(ImageInboxError) in try metadata.embed(into: image) }
         } catch {
-            await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
+            await fail(source, hash: job.contentHash, problem: error.billing(usage), job: job, work: work, logger: logger)
             return .finished
         }
         let format = ImageFormat(sniffing: embedded[0]) ?? work.parameters.format
@@ -227,9 +233,7 @@ extension JobRunner {
                     consequence: "its results are in the folder, and the next start finds them there instead of paying for them again",
                     logger: logger
                 ) {
-                    try await ledger.recordSuccess(
-                        job, outputs: outputs, usage: usage, estimatedUSD: estimate, unusableUSD: answer.unusableUSD, requestID: answer.requestID, now: now()
-                    )
+                    try await ledger.recordSuccess(job, outputs: outputs, usage: usage, estimatedUSD: estimate, requestID: answer.requestID, now: now())
                 }
                 ErrorReport.removeStale(for: source.path)
                 WaitingNote.remove(for: source.path)
@@ -249,13 +253,13 @@ extension JobRunner {
                 }
                 let folderGone = !FileSystem.exists(SourceName(path: source.path).directory)
                 guard !folderGone, attempt < Self.writeAttempts else {
-                    await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
+                    await fail(source, hash: job.contentHash, problem: error.billing(usage), job: job, work: work, logger: logger)
                     return .finished
                 }
                 let delay = configuration.retry.backoff(attempt: attempt, jitter: 1)
                 logger.warning("Writing the result failed, will retry", metadata: ["error": "\(error.message)", "retry.in_s": "\(delay.components.seconds)"])
                 guard await sleepUnlessStopping(delay) else {
-                    await fail(source, hash: job.contentHash, problem: error, job: job, logger: logger)
+                    await fail(source, hash: job.contentHash, problem: error.billing(usage), job: job, work: work, logger: logger)
                     return .finished
                 }
                 attempt += 1

@@ -26,16 +26,13 @@ extension JobRunner {
 
     /// Records a job as failed for good and reports it in the folder.
     ///
-    /// - Parameters:
-    ///   - work: The job's work, for the price of what a failed request was billed.
-    ///   - alsoBilledUSD: The cost of earlier answers that were billed but could not be read.
+    /// - Parameter work: The job's work, for the price of what a failed request was billed.
     func fail(
         _ source: SettledSource,
         hash: String,
         problem: ImageInboxError,
         job: JobRecord? = nil,
         work: JobWork? = nil,
-        alsoBilledUSD: Double = 0,
         kind: String = "generation",
         logger: Logger
     ) async {
@@ -44,10 +41,8 @@ extension JobRunner {
         var record = job ?? JobRecord(sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: kind, state: .failed, now: now())
         do {
             if let job {
-                let billed = problem.billed.map { billed in work.map { cost(of: billed, work: $0) } ?? billed.usdSpent ?? 0 }
-                let usd = billed.map { $0 + alsoBilledUSD } ?? (alsoBilledUSD > 0 ? alsoBilledUSD : nil)
-                let estimated = problem.billed?.usdSpent == nil || alsoBilledUSD > 0
-                try await ledger.recordFailure(job, error: problem, billedUSD: usd, costIsEstimate: estimated, now: now())
+                let usd = problem.billed.map { billed in work.map { cost(of: billed, work: $0) } ?? billed.usdSpent ?? 0 }
+                try await ledger.recordFailure(job, error: problem, billedUSD: usd, costIsEstimate: problem.billed?.usdSpent == nil, now: now())
             } else {
                 record = try await ledger.recordFailure(
                     sourcePath: source.path, inbox: source.inbox, contentHash: hash, kind: kind, error: problem, now: now()

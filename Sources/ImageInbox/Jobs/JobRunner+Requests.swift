@@ -19,8 +19,9 @@ extension JobRunner {
         case answered(GenerationResult)
         /// Failed for good.
         case failed(ImageInboxError)
-        /// The whole queue must wait: the account was refused, or the API asked every request to wait.
-        case pause(reason: String, for: Duration)
+        /// The whole queue must wait: the account was refused, or the API asked every request to
+        /// wait (then the job's failures go on counting towards its horizon).
+        case pause(reason: String, for: Duration, failing: Bool)
         /// The daemon is stopping.
         case interrupted
     }
@@ -34,7 +35,8 @@ extension JobRunner {
     ///
     /// - Parameters:
     ///   - job: Its `failingSince` is set at the first failure (and kept from an earlier run).
-    ///   - unusableUSD: Grows by the estimated cost of each billed answer that could not be read.
+    ///   - unusableUSD: Grows by the estimated cost of each billed answer that could not be read
+    ///     (recorded in the ledger as it happens; this is for the results' metadata).
     func send(_ work: JobWork, job: inout JobRecord, source: SettledSource, unusableUSD: inout Double, logger: Logger) async -> RequestOutcome {
         var attempt = 1
         while true {
@@ -50,6 +52,8 @@ extension JobRunner {
                 }
                 let result = try await work.send(to: generator, beforeDownload: recorder)
                 await gate.leave(ticket, .succeeded(holdFor: result.rateLimitWait))
+                // An answer ends the run of failures: the next one starts the horizon again.
+                job.failingSince = nil
                 return .answered(result)
             } catch let caught as ImageInboxError {
                 await gate.leave(ticket, caught.code == .rateLimited ? .rateLimited(holdFor: caught.retryAfter) : .other)
@@ -62,13 +66,18 @@ extension JobRunner {
                 return .failed(ImageInboxError(code: .invalidResponse, message: "The request failed: \(error).", cause: error))
             }
             if error.code == .interrupted { return .interrupted }
-            if error.pausesQueue { return .pause(reason: error.message, for: configuration.pauseProbeInterval) }
+            if error.pausesQueue { return .pause(reason: error.message, for: configuration.pauseProbeInterval, failing: false) }
             let policy = configuration.retry
             let since = job.failingSince ?? now()
             let decision = policy.decision(after: error, attempt: attempt, failingFor: .seconds(now().timeIntervalSince(since)), jitter: .random(in: 0..<1))
             if decision != .giveUp, error.code == .invalidResponse, let billed = error.billed {
-                // Tried again, so this answer's cost is not the final error's: count it here.
-                unusableUSD += cost(of: billed, work: work)
+                // Tried again, so this answer's cost is not the final error's: counted at once.
+                let usd = cost(of: billed, work: work)
+                unusableUSD += usd
+                let jobID = job.id
+                await recording("what an unusable answer cost", consequence: "today's spend in the ledger is short by it", logger: logger) {
+                    try await ledger.addCost(jobID: jobID, usd: usd, now: now())
+                }
             }
             switch decision {
             case .giveUp:
@@ -77,7 +86,7 @@ extension JobRunner {
                 job.failingSince = since
                 await noteRetry(job, error: error, nextAttempt: now().addingTimeInterval(duration.seconds), attempt: attempt, source: source, logger: logger)
                 let minutes = max(1, Int((duration.seconds / 60).rounded(.up)))
-                return .pause(reason: "the images API asked to wait \(minutes) min before the next request (\(error.message))", for: duration)
+                return .pause(reason: "the images API asked to wait \(minutes) min before the next request (\(error.message))", for: duration, failing: true)
             case .retry(let delay):
                 job.failingSince = since
                 await noteRetry(job, error: error, nextAttempt: now().addingTimeInterval(delay.seconds), attempt: attempt, source: source, logger: logger)
@@ -90,10 +99,10 @@ extension JobRunner {
                     ]
                 )
                 retrying.withLock { $0 += 1 }
-                onChange()
+                await queue.rest(true)
                 let slept = await sleepUnlessStopping(delay)
                 retrying.withLock { $0 -= 1 }
-                onChange()
+                await queue.rest(false)
                 guard slept else { return .interrupted }
                 attempt += 1
             }

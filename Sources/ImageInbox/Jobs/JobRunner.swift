@@ -137,7 +137,7 @@ package final class JobRunner: Service {
     package func reconfigure(_ configuration: Configuration, generator: some ImageGenerating) async {
         settings.withLock { $0 = (configuration, generator) }
         await gate.setMaximum(configuration.concurrency)
-        await queue.setLimit(await gate.limits.limit)
+        await queue.setLimit(configuration.concurrency)
         await resume()
     }
 
@@ -303,13 +303,13 @@ package final class JobRunner: Service {
         logger.warning("Queue paused", metadata: ["pause.reason": "\(reason)", "pause.probe_in_s": "\(duration.components.seconds)"])
     }
 
-    /// Records in the ledger why the queue is paused (nil: it is not), for `image-inbox status`.
     /// The API's rate limit moved the number of requests given at once.
     private func concurrencyChanged(to limit: Int, of maximum: Int) async {
         let current = await gate.limits
         // Changes arrive on their own tasks: only the latest is acted on.
+        // The queue keeps its configured limit: the gate holds the requests, and a job that
+        // waits long to be tried again must not keep every other one from starting.
         guard current.limit == limit, current.maximum == maximum else { return }
-        await queue.setLimit(limit)
         // Each 429 halves the requests at once and each success widens them a little: the
         // decreases are news, the slow climb back is not.
         let lowered = limit < previousConcurrency.withLock { $0 }
@@ -331,6 +331,7 @@ package final class JobRunner: Service {
         }
     }
 
+    /// Records in the ledger why the queue is paused (nil: it is not), for `image-inbox status`.
     private func publishPause(_ reason: String?) async {
         do {
             try await ledger.setDaemonState("paused", reason, now: now())

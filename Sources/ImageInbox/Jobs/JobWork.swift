@@ -48,7 +48,13 @@ enum JobWork: Sendable {
     /// Results are named after this stem: `/in/cat`, `/in/cat.edited`, `/in/cat.edit/result`.
     /// A stem too long for its results' names (`-12.webp` and all) is cut to fit.
     func resultStem(for source: SettledSource) -> String {
-        SourceName.fitting(fullResultStem(for: source), suffixBytes: Self.resultSuffixBytes)
+        let full = fullResultStem(for: source)
+        // An edit's `.edited` is kept: without it, the result would be taken for a bundle image.
+        let marker = ".edited"
+        if case .edit = self, full.hasSuffix(marker) {
+            return SourceName.fitting(String(full.dropLast(marker.utf8.count)), suffixBytes: Self.resultSuffixBytes + marker.utf8.count) + marker
+        }
+        return SourceName.fitting(full, suffixBytes: Self.resultSuffixBytes)
     }
 
     /// The stem before any cut.

@@ -42,6 +42,7 @@ actor RequestGate {
 
     /// Waits for room; nil when the waiting task was cancelled (the daemon is stopping).
     func enter() async -> Ticket? {
+        if Task.isCancelled { return nil }
         if waiters.isEmpty, hasRoom {
             inFlight += 1
             return Ticket(epoch: control.epoch)
@@ -80,10 +81,13 @@ actor RequestGate {
         admit()
     }
 
-    /// A reload changed the configured concurrency.
+    /// A reload changed the configured concurrency (and ends any hold: the reload may have
+    /// brought another key or provider).
     func setMaximum(_ maximum: Int) {
         let before = control.limit
         control.setMaximum(maximum)
+        heldUntil = nil
+        holdTimer?.cancel()
         if control.limit != before { onLimitChange(control.limit, control.maximum) }
         admit()
     }
@@ -92,8 +96,12 @@ actor RequestGate {
         inFlight < control.limit && (heldUntil.map { $0 <= .now } ?? true)
     }
 
+    /// The longest hold: a longer wait pauses the queue instead (``RetryPolicy/pauseBeyond``),
+    /// where `image-inbox status` shows it.
+    static let longestHold: Duration = .seconds(120)
+
     private func hold(for duration: Duration) {
-        let until = ContinuousClock.now + duration
+        let until = ContinuousClock.now + min(duration, Self.longestHold)
         guard heldUntil.map({ until > $0 }) ?? true else { return }
         heldUntil = until
         holdTimer?.cancel()

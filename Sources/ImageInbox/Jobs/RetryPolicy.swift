@@ -62,10 +62,10 @@ package struct RetryPolicy: Sendable, Equatable {
         } else if let maximumAttempts, attempt >= maximumAttempts {
             return .giveUp
         }
+        guard elapsed < giveUpAfter else { return .giveUp }
         if let asked = error.retryAfter, asked > pauseBeyond {
             return .pauseQueue(for: min(asked, giveUpAfter))
         }
-        guard elapsed < giveUpAfter else { return .giveUp }
         if let asked = error.retryAfter {
             return .retry(after: min(asked, maximumDelay))
         }

@@ -164,11 +164,14 @@ package struct Ledger: Sendable {
         }
     }
 
-    /// Puts a job back in the queue (the queue is paused, or the daemon is stopping); how long
-    /// it has been failing is kept.
+    /// Puts a job back in the queue (the queue is paused, or the daemon is stopping), with the
+    /// record's `failingSince` (when its run of failures began, if it is in one).
     package func requeue(_ record: JobRecord, now: Date) async throws {
         try await commits.write { db in
-            try db.execute(sql: "UPDATE job SET state = 'queued', nextAttemptAt = NULL, updatedAt = ? WHERE id = ?", arguments: [now, record.id])
+            try db.execute(
+                sql: "UPDATE job SET state = 'queued', nextAttemptAt = NULL, failingSince = ?, updatedAt = ? WHERE id = ?",
+                arguments: [record.failingSince, now, record.id]
+            )
         }
     }
 
@@ -187,7 +190,7 @@ package struct Ledger: Sendable {
     package func recordRetry(_ record: JobRecord, error: ImageInboxError, failingSince: Date, nextAttempt: Date, now: Date) async throws {
         try await commits.write { db in
             try db.execute(
-                sql: "UPDATE job SET errorCode = ?, lastError = ?, requestID = ?, failingSince = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ?",
+                sql: "UPDATE job SET errorCode = ?, lastError = ?, requestID = COALESCE(?, requestID), failingSince = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ?",
                 arguments: [error.code.description, error.message, error.requestID, failingSince, nextAttempt, now, record.id]
             )
         }
@@ -233,34 +236,61 @@ package struct Ledger: Sendable {
         }
     }
 
+    /// Adds the estimated cost of an answer that was billed but could not be used to a running
+    /// job, at once, so that it counts against today's budget while the job goes on.
+    package func addCost(jobID: String, usd: Double, now: Date) async throws {
+        try await commits.write { db in
+            try db.execute(
+                sql: "UPDATE job SET usdSpent = COALESCE(usdSpent, 0) + ?, costIsEstimate = 1, updatedAt = ? WHERE id = ?",
+                arguments: [usd, now, jobID]
+            )
+        }
+    }
+
     /// Records a job that failed for good, with what it was billed if it was (an image made but
-    /// never delivered).
+    /// never delivered), on top of what its unusable answers cost.
     package func recordFailure(_ record: JobRecord, error: ImageInboxError, billedUSD: Double? = nil, costIsEstimate: Bool = false, now: Date) async throws {
         var record = record
         record.state = .failed
         record.errorCode = error.code.description
         record.lastError = error.message
-        record.usdSpent = billedUSD
-        record.costIsEstimate = billedUSD != nil && costIsEstimate
         record.requestID = error.requestID ?? record.requestID
         record.nextAttemptAt = nil
         record.pendingDownloads = nil
         record.updatedAt = now
-        try await commits.write { [record] db in try record.save(db) }
+        try await commits.write { [record] db in
+            var record = record
+            try Self.addEarlierCost(db, to: &record, usd: billedUSD, isEstimate: costIsEstimate)
+            try record.save(db)
+        }
     }
 
-    /// Records a job's results and cost.
+    /// Sets `record`'s cost to `usd` plus what the ledger already counted for it (answers that
+    /// were billed but unusable).
+    private static func addEarlierCost(_ db: Database, to record: inout JobRecord, usd: Double?, isEstimate: Bool) throws {
+        let earlier = try Row.fetchOne(db, sql: "SELECT usdSpent, costIsEstimate FROM job WHERE id = ?", arguments: [record.id])
+        let earlierUSD: Double? = earlier?["usdSpent"]
+        let earlierEstimate: Bool = earlier?["costIsEstimate"] ?? false
+        switch (usd, earlierUSD) {
+        case (nil, nil):
+            record.usdSpent = nil
+            record.costIsEstimate = false
+        case let (usd, earlierUSD):
+            record.usdSpent = (usd ?? 0) + (earlierUSD ?? 0)
+            record.costIsEstimate = (usd != nil && isEstimate) || (earlierUSD != nil && earlierEstimate)
+        }
+    }
+
+    /// Records a job's results and cost (on top of what its unusable answers cost).
     ///
     /// - Parameters:
     ///   - estimatedUSD: The cost estimated from tokens, when the provider reported none.
-    ///   - unusableUSD: The estimated cost of answers that were billed but could not be read.
     ///   - requestID: The provider's id of the request that made the results.
     package func recordSuccess(
         _ record: JobRecord,
         outputs: [String],
         usage: APIUsage,
         estimatedUSD: Double? = nil,
-        unusableUSD: Double = 0,
         requestID: String? = nil,
         now: Date
     ) async throws {
@@ -274,12 +304,14 @@ package struct Ledger: Sendable {
         record.requestID = requestID ?? record.requestID
         record.outputs = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
         let made = usage.usdSpent ?? estimatedUSD
-        record.usdSpent = unusableUSD > 0 ? (made ?? 0) + unusableUSD : made
-        record.costIsEstimate = (usage.usdSpent == nil && estimatedUSD != nil) || unusableUSD > 0
         record.inputTokens = usage.inputTokens
         record.outputTokens = usage.outputTokens
         record.updatedAt = now
-        try await commits.write { [record] db in try record.save(db) }
+        try await commits.write { [record] db in
+            var record = record
+            try Self.addEarlierCost(db, to: &record, usd: made, isEstimate: usage.usdSpent == nil)
+            try record.save(db)
+        }
     }
 
     /// Records where a finished job's results were written, once they were (results held while
