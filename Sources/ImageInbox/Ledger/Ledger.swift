@@ -117,17 +117,24 @@ package struct Ledger: Sendable {
         now: Date
     ) async throws -> JobRecord? {
         try await commits.write { db in
-            var record = try Self.job(db, sourcePath, contentHash)
-                ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .queued, now: now)
+            let existing = try Self.job(db, sourcePath, contentHash)
+            var record = existing ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .queued, now: now)
             guard !record.state.isFinished else { return nil }
             record.state = .running
             record.parameters = parameters
             record.attempts += 1
             record.updatedAt = now
-            try record.save(db)
+            if existing == nil {
+                try record.insert(db)
+            } else {
+                // Only what changed, through a statement prepared once: every job starts here.
+                try db.cachedStatement(sql: "UPDATE job SET state = 'running', parameters = ?, attempts = ?, updatedAt = ? WHERE id = ?")
+                    .execute(arguments: [parameters, record.attempts, now, record.id])
+            }
             return record
         }
     }
+
 
     /// Records that an edit bundle waits for parts; the first record's `createdAt` is when the
     /// wait began.
@@ -294,23 +301,24 @@ package struct Ledger: Sendable {
         requestID: String? = nil,
         now: Date
     ) async throws {
-        var record = record
-        record.state = .done
-        record.errorCode = nil
-        record.lastError = nil
-        record.failingSince = nil
-        record.nextAttemptAt = nil
-        record.pendingDownloads = nil
-        record.requestID = requestID ?? record.requestID
-        record.outputs = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
+        let encodedOutputs = String(decoding: try JSONEncoder().encode(outputs), as: UTF8.self)
         let made = usage.usdSpent ?? estimatedUSD
-        record.inputTokens = usage.inputTokens
-        record.outputTokens = usage.outputTokens
-        record.updatedAt = now
-        try await commits.write { [record] db in
-            var record = record
-            try Self.addEarlierCost(db, to: &record, usd: made, isEstimate: usage.usdSpent == nil)
-            try record.save(db)
+        let madeIsEstimate = usage.usdSpent == nil && estimatedUSD != nil
+        try await commits.write { db in
+            // One statement prepared once, on top of what unusable answers already cost (the
+            // right-hand sides read the row as it was).
+            try db.cachedStatement(
+                sql: """
+                    UPDATE job SET state = 'done', errorCode = NULL, lastError = NULL, failingSince = NULL, nextAttemptAt = NULL,
+                    pendingDownloads = NULL, requestID = COALESCE(?, requestID), outputs = ?,
+                    usdSpent = CASE WHEN ? IS NULL AND usdSpent IS NULL THEN NULL ELSE COALESCE(?, 0) + COALESCE(usdSpent, 0) END,
+                    costIsEstimate = (? AND ? IS NOT NULL) OR (usdSpent IS NOT NULL AND costIsEstimate),
+                    inputTokens = ?, outputTokens = ?, updatedAt = ? WHERE id = ?
+                    """
+            )
+            .execute(arguments: [
+                requestID, encodedOutputs, made, made, madeIsEstimate, made, usage.inputTokens, usage.outputTokens, now, record.id,
+            ])
         }
     }
 
