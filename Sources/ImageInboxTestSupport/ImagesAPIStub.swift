@@ -149,6 +149,11 @@ package final class ImagesAPIStub: Sendable {
         store.withState { $0.paidPrompts }
     }
 
+    /// Scripts a fault for the generation request of this number (1 for the first).
+    package func fail(generation number: Int, with fault: StubFault) {
+        store.withState { $0.faultsByNumber[number] = fault }
+    }
+
     /// Scripts faults for the next requests, in order.
     package func enqueue(_ faults: StubFault...) {
         store.withState { $0.faults += faults }

@@ -32,6 +32,8 @@ struct StubHandler: Sendable {
                 state.refusedForConcurrency += 1
                 return (.status(429, body: rateLimitBody, headers: [:]), 0)
             }
+            state.generations += 1
+            if let numbered = state.faultsByNumber.removeValue(forKey: state.generations) { return (numbered, Int.random(in: state.latency)) }
             let fault = state.faults.isEmpty ? state.randomFaults?.draw() : state.faults.removeFirst()
             return (fault, Int.random(in: state.latency))
         }

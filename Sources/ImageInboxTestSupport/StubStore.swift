@@ -16,6 +16,9 @@ final class StubStore: Sendable {
         /// Generation and edit requests being answered now, and the most there ever were at once.
         var inFlight = 0
         var maximumInFlight = 0
+        /// Faults for the generation of a given number (1 for the first), before any other.
+        var faultsByNumber: [Int: StubFault] = [:]
+        var generations = 0
         /// Faults drawn at random for requests with no scripted fault.
         var randomFaults: RandomFaults?
         /// The prompt of every generation answered with images (each one billed).

@@ -187,6 +187,24 @@ struct GenerationTests {
         }
     }
 
+    @Test func imagesMadeBeforeALaterRequestFailsAreDeliveredAndCounted() async throws {
+        try await DaemonHarness.run { harness in
+            // The AI/ML API makes one image a request: the third of three is refused.
+            harness.stub.fail(generation: 3, with: .status(400, body: #"{"message":"Invalid request","statusCode":400}"#))
+            try await harness.withDaemon(concurrency: 1) {
+                try harness.drop("trio.prompt", "---\ncount: 3\n---\nThree cats")
+                #expect(await eventually { harness.names().contains("trio.error.txt") })
+            }
+            #expect(harness.stub.generationRequests.count == 3)
+            #expect(harness.names().contains("trio-1.png") && harness.names().contains("trio-2.png"), "the paid images are kept: \(harness.names())")
+            let note = String(decoding: try harness.bytes("trio.error.txt"), as: UTF8.self)
+            #expect(note.contains("Only 2 of the 3 images asked for were made (trio-1.png, trio-2.png)") && note.contains("HTTP 400"), "\(note)")
+            let job = try #require(try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().first)
+            #expect(job.state == .failed && job.outputPaths.count == 2)
+            #expect((job.usdSpent ?? 0) > 0, "the two images made are counted")
+        }
+    }
+
     @Test func aResultNameTooLongForTheFileSystemIsShortenedAndPaidOnce() async throws {
         try await DaemonHarness.run { harness in
             let stem = String(repeating: "x", count: 247)

@@ -185,11 +185,13 @@ extension JobRunner {
                     logger.error("Ledger write failed, the job stays marked running; the next start queues it again", metadata: ["error": "\(error)"])
                 }
                 return .interrupted
+            case .failed(let error) where !images.isEmpty:
+                // A count split into several requests: the images already made were paid for, so
+                // they are delivered, and the note says what is missing.
+                let answer = Answer(images: images, usage: usage, requestID: requestID, unusableUSD: unusableUSD)
+                return await store(answer, work: work, source: source, job: job, shortfall: error, logger: logger)
             case .failed(let error):
-                // Images already answered for a count split into several requests were paid for too.
-                var problem = error
-                if !images.isEmpty { problem.billed = (problem.billed ?? APIUsage()) + usage }
-                await fail(source, hash: hash, problem: problem, job: job, work: work, logger: logger)
+                await fail(source, hash: hash, problem: error, job: job, work: work, logger: logger)
                 return .finished
             }
         }
@@ -199,7 +201,9 @@ extension JobRunner {
 
     /// Embeds the metadata and writes the results, retrying a write that can succeed later
     /// (disk full, read-only folder) without asking the API again.
-    private func store(_ answer: Answer, work: JobWork, source: SettledSource, job: JobRecord, logger: Logger) async -> Outcome {
+    ///
+    /// - Parameter shortfall: Why the rest of the images asked for were not made, when only some were.
+    private func store(_ answer: Answer, work: JobWork, source: SettledSource, job: JobRecord, shortfall: ImageInboxError? = nil, logger: Logger) async -> Outcome {
         let (images, usage) = (answer.images, answer.usage)
         let estimate = configuration.prices.estimate(usage, model: work.parameters.model, creditUSD: configuration.creditUSD)
         let embedded: [[UInt8]]
@@ -228,6 +232,10 @@ extension JobRunner {
             }
             do {
                 let outputs = try written.get()
+                if let shortfall {
+                    await reportShortfall(shortfall, outputs: outputs, usage: usage, work: work, source: source, job: job, logger: logger)
+                    return .finished
+                }
                 await recording(
                     "the finished job",
                     consequence: "its results are in the folder, and the next start finds them there instead of paying for them again",
@@ -265,6 +273,29 @@ extension JobRunner {
                 attempt += 1
             }
         }
+    }
+
+    /// Records a job that made only some of its images as failed, with the ones it made as its
+    /// outputs and their cost, and says in the folder which were made and why the rest were not.
+    private func reportShortfall(
+        _ shortfall: ImageInboxError,
+        outputs: [String],
+        usage: APIUsage,
+        work: JobWork,
+        source: SettledSource,
+        job: JobRecord,
+        logger: Logger
+    ) async {
+        var partial = job
+        partial.outputs = (try? JSONEncoder().encode(outputs)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        let names = outputs.map { SourceName(path: $0).fileName }.joined(separator: ", ")
+        var problem = ImageInboxError(
+            code: shortfall.code,
+            message: "Only \(outputs.count) of the \(work.parameters.count) images asked for were made (\(names)); the rest could not be: \(shortfall.message)"
+        )
+        problem.requestID = shortfall.requestID
+        problem.billed = (shortfall.billed ?? APIUsage()) + usage
+        await fail(source, hash: job.contentHash, problem: problem, job: partial, work: work, logger: logger)
     }
 
     /// Sleeps, unless the daemon starts stopping first.
