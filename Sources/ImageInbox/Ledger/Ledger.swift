@@ -135,7 +135,6 @@ package struct Ledger: Sendable {
         }
     }
 
-
     /// Records that an edit bundle waits for parts; the first record's `createdAt` is when the
     /// wait began.
     package func recordWaiting(sourcePath: String, inbox: String, contentHash: String, now: Date) async throws -> JobRecord {
