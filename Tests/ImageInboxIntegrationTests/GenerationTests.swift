@@ -217,6 +217,8 @@ struct GenerationTests {
             }
             #expect(harness.stub.generationRequests.count == 1)
             #expect(try harness.bytes(stem + ".png") == [1, 2, 3], "someone else's file is untouched")
+            let metadata = ImageMetadata(readingFrom: try harness.bytes(String(repeating: "x", count: 246) + ".png"))
+            #expect(metadata["note"]?.contains("shortened") == true && metadata["source"] == stem + ".prompt", "the image says why its name is short")
             #expect(!harness.names().contains { $0.hasSuffix(".error.txt") })
         }
     }

@@ -20,6 +20,9 @@ extension JobRunner {
             if let mask = bundle.mask { entries.append(("mask", SourceName(path: mask).fileName)) }
         }
         if let usd { entries.append(("cost_usd", String(usd))) }
+        if work.resultStem(for: source) != work.fullResultStem(for: source) {
+            entries.append(("note", "The result's name was shortened to fit the file system's limit of \(SourceName.nameLimit) bytes; `source` names the file it was made from."))
+        }
         if configuration.placeholders { entries.append(("placeholder", "true: made offline by --dry-run, not by an images API")) }
         return ImageMetadata(entries)
     }
