@@ -129,8 +129,7 @@ extension JobRunner {
                 await recording("the recovered job", consequence: "its results are found in the folder again at the next start", logger: logger) {
                     try await ledger.recordSuccess(job, outputs: found, usage: APIUsage(), now: now())
                 }
-                ErrorReport.removeStale(for: source.path)
-                WaitingNote.remove(for: source.path)
+                removeNotes(for: source.path)
                 return .finished
             }
         }
@@ -154,9 +153,7 @@ extension JobRunner {
                 await fail(source, hash: hash, problem: error, job: job, work: work, logger: logger)
                 return .finished
             } catch {
-                logger.notice("Daemon stopping, job left queued for the next start")
-                await recording("that the job waits again", consequence: "the next start queues it again", logger: logger) { try await ledger.requeue(job, now: now()) }
-                return .interrupted
+                return await leaveQueued(job, logger: logger)
             }
         }
         while remaining > 0 {
@@ -177,14 +174,7 @@ extension JobRunner {
                 await pauseQueue(reason: reason, for: duration)
                 return .paused
             case .interrupted:
-                logger.notice("Daemon stopping, job left queued for the next start")
-                // No retries: the daemon is stopping, and the next start requeues a job left running.
-                do {
-                    try await ledger.requeue(job, now: now())
-                } catch {
-                    logger.error("Ledger write failed, the job stays marked running; the next start queues it again", metadata: ["error": "\(error)"])
-                }
-                return .interrupted
+                return await leaveQueued(job, logger: logger)
             case .failed(let error) where !images.isEmpty:
                 // A count split into several requests: the images already made were paid for, so
                 // they are delivered, and the note says what is missing.
@@ -243,8 +233,7 @@ extension JobRunner {
                 ) {
                     try await ledger.recordSuccess(job, outputs: outputs, usage: usage, estimatedUSD: estimate, requestID: answer.requestID, now: now())
                 }
-                ErrorReport.removeStale(for: source.path)
-                WaitingNote.remove(for: source.path)
+                removeNotes(for: source.path)
                 logger.info(
                     "Job done",
                     metadata: [
@@ -296,6 +285,18 @@ extension JobRunner {
         problem.requestID = shortfall.requestID
         problem.billed = (shortfall.billed ?? APIUsage()) + usage
         await fail(source, hash: job.contentHash, problem: problem, job: partial, work: work, logger: logger)
+    }
+
+    /// Leaves a job queued for the next start: the daemon is stopping. No retries: the next
+    /// start requeues a job left running all the same.
+    private func leaveQueued(_ job: JobRecord, logger: Logger) async -> Outcome {
+        logger.notice("Daemon stopping, job left queued for the next start")
+        do {
+            try await ledger.requeue(job, now: now())
+        } catch {
+            logger.error("Ledger write failed, the job stays marked running; the next start queues it again", metadata: ["error": "\(error)"])
+        }
+        return .interrupted
     }
 
     /// Sleeps, unless the daemon starts stopping first.

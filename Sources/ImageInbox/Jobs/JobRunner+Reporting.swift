@@ -27,6 +27,12 @@ extension JobRunner {
         return ImageMetadata(entries)
     }
 
+    /// Removes the daemon's notes about `sourcePath` (its error and waiting notes): its job is done.
+    func removeNotes(for sourcePath: String) {
+        ErrorReport.removeStale(for: sourcePath)
+        WaitingNote.remove(for: sourcePath)
+    }
+
     /// Records a job as failed for good and reports it in the folder.
     ///
     /// - Parameter work: The job's work, for the price of what a failed request was billed.
