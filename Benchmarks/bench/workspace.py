@@ -1,7 +1,12 @@
-"""A scenario's workspace: a temp folder under /tmp and every process started in it.
+"""A scenario's workspace: a temp folder in the run's folder and every process started in it.
 
-Leaving the `with` block stops those processes (latest first: SIGTERM, SIGKILL after 10 s),
-closes the listeners and removes the folder, whether the scenario succeeded or not.
+Leaving the `with` block stops those processes (latest first: SIGTERM, SIGKILL after 10 s) and
+closes the listeners, whether the scenario succeeded or not. The run's folder (under /var/tmp, or
+$BENCH_DIR) is removed when the whole run ends: on an ext4 without a journal, every file created
+in the next minutes skips past each inode deleted in them (ext4's `recently_deleted`), so removing
+one scenario's 4,000 files made the next one's file creation cost several times more and CPU
+per job depend on what ran before. For the same reason the run keeps away from /tmp, where the
+test suite has just removed its own files.
 """
 import itertools
 import os
@@ -17,13 +22,13 @@ WORKERS = ("image-inbox", "script")
 class Workspace:
     """Temp folders, the API key file, and the processes of one scenario (a context manager)."""
 
-    def __init__(self, name, bin_dir, python=None):
-        self.name, self.bin_dir, self.python = name, bin_dir, python
+    def __init__(self, name, bin_dir, python=None, parent="/tmp"):
+        self.name, self.bin_dir, self.python, self.parent = name, bin_dir, python, parent
         self.processes, self.closers = [], []
         self.ids = itertools.count(1)
 
     def __enter__(self):
-        self.root = tempfile.mkdtemp(prefix=f"image-inbox-bench-{self.name}-", dir="/tmp")
+        self.root = tempfile.mkdtemp(prefix=f"{self.name}-", dir=self.parent)
         self.home = self.folder("home")
         self.key_file = self.path("api-key")
         with open(self.key_file, "w", encoding="ascii") as file:
@@ -36,8 +41,6 @@ class Workspace:
                 process.stop()
         for close in reversed(self.closers):
             close()
-        if not os.environ.get("BENCH_KEEP"):
-            shutil.rmtree(self.root, ignore_errors=True)
 
     def path(self, *parts):
         return os.path.join(self.root, *parts)
@@ -91,9 +94,17 @@ class Context:
 
     def __init__(self, bin_dir, python, quick, repo):
         self.bin_dir, self.python, self.quick, self.repo = bin_dir, python, quick, repo
+        self.folder = tempfile.mkdtemp(prefix="image-inbox-bench-", dir=os.environ.get("BENCH_DIR", "/var/tmp"))
+
+    def close(self):
+        """Removes every workspace of the run (kept with BENCH_KEEP=1)."""
+        if os.environ.get("BENCH_KEEP"):
+            print(f"workspaces kept in {self.folder}", flush=True)
+        else:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def size(self, full, quick):
         return quick if self.quick else full
 
     def workspace(self, name):
-        return Workspace(name, self.bin_dir, self.python)
+        return Workspace(name, self.bin_dir, self.python, self.folder)
