@@ -44,11 +44,16 @@ package struct ImagesAPIClient: ImageGenerating {
     private let configuration: Configuration
     private let httpClient: HTTPClient
     private let logger: Logger
+    /// What AsyncHTTPClient logs to: the daemon's logger at `trace`, else nothing. The client
+    /// sets metadata on its logger for every request, which cost more CPU than the request's
+    /// own JSON while none of it was ever printed.
+    private let clientLogger: Logger
 
     package init(configuration: Configuration, httpClient: HTTPClient, logger: Logger) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
+        self.clientLogger = logger.logLevel <= .trace ? logger : Logger(label: logger.label, factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
     package func generate(_ request: GenerationRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
@@ -263,7 +268,7 @@ package struct ImagesAPIClient: ImageGenerating {
 
     private func send(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> (Int, HTTPHeaders, [UInt8]) {
         do {
-            let response = try await httpClient.execute(request, deadline: deadline, logger: logger)
+            let response = try await httpClient.execute(request, deadline: deadline, logger: clientLogger)
             let body = try await response.body.collect(upTo: Self.maximumResponseSize)
             return (Int(response.status.code), response.headers, Array(buffer: body))
         } catch let error as ImageInboxError {

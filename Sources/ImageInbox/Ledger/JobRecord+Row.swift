@@ -2,10 +2,10 @@ import Foundation
 import GRDB
 
 // Every job reads and writes its row a few times; Codable's generic decoding and encoding
-// showed up in profiles, so the columns are mapped by hand.
+// showed up in profiles, so the columns are mapped by hand, and dates go through LedgerDate.
 extension JobRecord {
     init(row: Row) throws {
-        self.init(id: row["id"], sourcePath: row["sourcePath"], inbox: row["inbox"], contentHash: row["contentHash"], kind: row["kind"], state: row["state"], now: row["createdAt"])
+        self.init(id: row["id"], sourcePath: row["sourcePath"], inbox: row["inbox"], contentHash: row["contentHash"], kind: row["kind"], state: row["state"], now: LedgerDate.date(row["createdAt"]) ?? Date(timeIntervalSince1970: 0))
         parameters = row["parameters"]
         attempts = row["attempts"]
         requeues = row["requeues"]
@@ -16,11 +16,11 @@ extension JobRecord {
         costIsEstimate = row["costIsEstimate"]
         inputTokens = row["inputTokens"]
         outputTokens = row["outputTokens"]
-        failingSince = row["failingSince"]
-        nextAttemptAt = row["nextAttemptAt"]
+        failingSince = LedgerDate.date(row["failingSince"])
+        nextAttemptAt = LedgerDate.date(row["nextAttemptAt"])
         requestID = row["requestID"]
         pendingDownloads = row["pendingDownloads"]
-        updatedAt = row["updatedAt"]
+        updatedAt = LedgerDate.date(row["updatedAt"]) ?? createdAt
     }
 
     func encode(to container: inout PersistenceContainer) throws {
@@ -40,11 +40,11 @@ extension JobRecord {
         container["costIsEstimate"] = costIsEstimate
         container["inputTokens"] = inputTokens
         container["outputTokens"] = outputTokens
-        container["failingSince"] = failingSince
-        container["nextAttemptAt"] = nextAttemptAt
+        container["failingSince"] = failingSince.map(LedgerDate.text)
+        container["nextAttemptAt"] = nextAttemptAt.map(LedgerDate.text)
         container["requestID"] = requestID
         container["pendingDownloads"] = pendingDownloads
-        container["createdAt"] = createdAt
-        container["updatedAt"] = updatedAt
+        container["createdAt"] = LedgerDate.text(createdAt)
+        container["updatedAt"] = LedgerDate.text(updatedAt)
     }
 }

@@ -129,7 +129,7 @@ package struct Ledger: Sendable {
             } else {
                 // Only what changed, through a statement prepared once: every job starts here.
                 try db.cachedStatement(sql: "UPDATE job SET state = 'running', parameters = ?, attempts = ?, updatedAt = ? WHERE id = ?")
-                    .execute(arguments: [parameters, record.attempts, now, record.id])
+                    .execute(arguments: [parameters, record.attempts, LedgerDate.text(now), record.id])
             }
             return record
         }
@@ -316,7 +316,7 @@ package struct Ledger: Sendable {
                     """
             )
             .execute(arguments: [
-                requestID, encodedOutputs, made, made, madeIsEstimate, made, usage.inputTokens, usage.outputTokens, now, record.id,
+                requestID, encodedOutputs, made, made, madeIsEstimate, made, usage.inputTokens, usage.outputTokens, LedgerDate.text(now), record.id,
             ])
         }
     }
