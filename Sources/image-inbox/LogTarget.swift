@@ -26,7 +26,7 @@ enum LogTarget: String, ExpressibleByArgument, CaseIterable {
                 handler.logLevel = level
                 return handler
             }
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = StandardErrorLogHandler(label: label)
             handler.logLevel = level
             return handler
         }

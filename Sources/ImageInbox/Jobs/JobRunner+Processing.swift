@@ -238,7 +238,7 @@ extension JobRunner {
                     "Job done",
                     metadata: [
                         "job.outputs": "\(outputs.map { SourceName(path: $0).fileName }.joined(separator: ", "))",
-                        "job.usd": "\((usage.usdSpent ?? estimate).map { String($0) } ?? "unknown")",
+                        "job.usd": "\((usage.usdSpent ?? estimate).map { String(format: "%.6g", $0) } ?? "unknown")",
                     ]
                 )
                 return .finished
