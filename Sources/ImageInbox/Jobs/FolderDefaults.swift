@@ -9,34 +9,34 @@ package enum FolderDefaults {
     /// The largest defaults file read.
     static let maximumFileSize = 64 * 1024
 
-    /// The defaults that apply to files in `directory`: every `image-inbox.yaml` from the inbox
-    /// root down to `directory`, deeper folders winning.
-    ///
-    /// - Throws: ``ImageInboxError`` `invalidParameter` naming the defaults file that is wrong.
-    package static func parameters(for directory: String, inbox: String) throws(ImageInboxError) -> ImageParameters {
+    /// The folders whose defaults apply to files in `directory`: it and each one above it up to
+    /// the inbox root, deepest first.
+    static func folders(from directory: String, inbox: String) -> [String] {
         var folders = [directory]
         var current = directory
         while current.count > inbox.count, current.hasPrefix(inbox + "/") {
             current = SourceName(path: current).directory
             folders.append(current)
         }
-        var result = ImageParameters()
-        for folder in folders {
-            let path = folder + "/" + fileName
-            guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: maximumFileSize) else { continue }
-            let mapping: [String: Any]
-            do {
-                mapping = try (GuardedYAML.load(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumFileSize) as? [String: Any]) ?? [:]
-            } catch {
-                let place = error.place()
-                throw ImageInboxError(
-                    code: .invalidParameter,
-                    message: "The folder defaults file '\(path)'\(place) \(error.problem). Ask the share's admin to fix it.",
-                    cause: error
-                )
-            }
-            result = result.layered(over: try ImageParameters(mapping: mapping, origin: "folder defaults '\(path)'"))
+        return folders
+    }
+
+    /// The parameters one defaults file sets, or nil when it cannot be read as a regular file.
+    ///
+    /// - Throws: ``ImageInboxError`` `invalidParameter` naming the file when it is wrong.
+    static func read(_ path: String) throws(ImageInboxError) -> ImageParameters? {
+        guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: maximumFileSize) else { return nil }
+        let mapping: [String: Any]
+        do {
+            mapping = try (GuardedYAML.load(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumFileSize) as? [String: Any]) ?? [:]
+        } catch {
+            let place = error.place()
+            throw ImageInboxError(
+                code: .invalidParameter,
+                message: "The folder defaults file '\(path)'\(place) \(error.problem). Ask the share's admin to fix it.",
+                cause: error
+            )
         }
-        return result
+        return try ImageParameters(mapping: mapping, origin: "folder defaults '\(path)'")
     }
 }

@@ -43,7 +43,7 @@ extension JobRunner {
         let hash: String
         do throws(ImageInboxError) {
             let (images, mask) = try EditBundleValidator().validate(bundle)
-            let folder = try FolderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
+            let folder = try folderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
             // A folder's or the configuration's moderation is for its prompts; edits have none.
             var layered = document.parameters.layered(over: folder).layered(over: configuration.defaults)
             layered.moderation = nil

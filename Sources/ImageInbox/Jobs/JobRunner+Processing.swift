@@ -66,7 +66,7 @@ extension JobRunner {
         let request: GenerationRequest
         do throws(ImageInboxError) {
             let document = try PromptDocument(data: Data(bytes))
-            let folder = try FolderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
+            let folder = try folderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
             let parameters = try configuration.profile.resolve(
                 document.parameters.layered(over: folder).layered(over: configuration.defaults)
             )

@@ -87,6 +87,8 @@ package final class JobRunner: Service {
     let availability: InboxAvailability
     /// Where finished images wait while their folder is away; nil: such a job fails.
     let heldResults: HeldResults?
+    /// The folders' `image-inbox.yaml` defaults, read again only when a file changed.
+    let folderDefaults = FolderDefaultsCache()
     /// Running jobs that failed for now and wait to be tried again.
     let retrying = Mutex(0)
     /// Every request passes it: as many at once as the API takes, none while it asked to wait.

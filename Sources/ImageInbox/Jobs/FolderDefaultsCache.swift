@@ -1,0 +1,50 @@
+import Synchronization
+
+/// Folder defaults as last read, by file: every job asks for its folder's `image-inbox.yaml` and
+/// each one above it, and a file is read and parsed again only when its identity (inode, size,
+/// modification time) changed — a `stat` per folder instead of a read and a YAML parse.
+package final class FolderDefaultsCache: Sendable {
+    private struct Entry: Sendable {
+        var identity: FileSystem.Identity
+        var parameters: Result<ImageParameters?, ImageInboxError>
+    }
+
+    /// Past this many files the cache starts again (one entry per folder holding defaults).
+    static let maximumEntries = 4096
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    package init() {}
+
+    /// The defaults that apply to files in `directory`: every `image-inbox.yaml` from the inbox
+    /// root down to `directory`, deeper folders winning.
+    ///
+    /// - Throws: ``ImageInboxError`` `invalidParameter` naming the defaults file that is wrong.
+    package func parameters(for directory: String, inbox: String) throws(ImageInboxError) -> ImageParameters {
+        var result = ImageParameters()
+        for folder in FolderDefaults.folders(from: directory, inbox: inbox) {
+            let path = folder + "/" + FolderDefaults.fileName
+            guard let folderDefaults = try defaults(at: path) else { continue }
+            result = result.layered(over: folderDefaults)
+        }
+        return result
+    }
+
+    private func defaults(at path: String) throws(ImageInboxError) -> ImageParameters? {
+        guard let identity = FileSystem.identity(of: path), identity.isRegularFile else {
+            entries.withLock { _ = $0.removeValue(forKey: path) }
+            return nil
+        }
+        if let entry = entries.withLock({ $0[path] }), entry.identity == identity {
+            return try entry.parameters.get()
+        }
+        // Read after the stat: a change in between leaves an identity that no longer matches, so
+        // the next job reads the file again.
+        let parameters = Result { () throws(ImageInboxError) in try FolderDefaults.read(path) }
+        entries.withLock { entries in
+            if entries.count >= Self.maximumEntries { entries.removeAll() }
+            entries[path] = Entry(identity: identity, parameters: parameters)
+        }
+        return try parameters.get()
+    }
+}
