@@ -6,7 +6,8 @@ $BENCH_DIR) is removed when the whole run ends: on an ext4 without a journal, ev
 in the next minutes skips past each inode deleted in them (ext4's `recently_deleted`), so removing
 one scenario's 4,000 files made the next one's file creation cost several times more and CPU
 per job depend on what ran before. For the same reason the run keeps away from /tmp, where the
-test suite has just removed its own files.
+test suite has just removed its own files (the same disk here; where /tmp is a tmpfs, the run
+measures the disk it would otherwise have skipped).
 """
 import itertools
 import os
@@ -22,7 +23,7 @@ WORKERS = ("image-inbox", "script")
 class Workspace:
     """Temp folders, the API key file, and the processes of one scenario (a context manager)."""
 
-    def __init__(self, name, bin_dir, python=None, parent="/tmp"):
+    def __init__(self, name, bin_dir, python, parent):
         self.name, self.bin_dir, self.python, self.parent = name, bin_dir, python, parent
         self.processes, self.closers = [], []
         self.ids = itertools.count(1)

@@ -1,5 +1,6 @@
 import Glibc
 package import Logging
+import Synchronization
 
 /// Readable log lines on standard error, as swift-log's `StreamLogHandler` writes them
 /// (`2026-12-01T21:26:03+0000 info image-inbox: job.id=… [ImageInbox] Job done`), each line in
@@ -7,6 +8,7 @@ package import Logging
 ///
 /// `StreamLogHandler` formats its whole metadata again every time one key is set, and a job sets
 /// several on its logger as it goes; here metadata is formatted only for a line that is written.
+/// No `LoggingSystem` metadata provider is consulted (the daemon installs none).
 package struct StandardErrorLogHandler: LogHandler {
     package var metadata: Logger.Metadata = [:]
     package var logLevel: Logger.Level = .info
@@ -45,17 +47,23 @@ package struct StandardErrorLogHandler: LogHandler {
     /// Writes a line to standard error.
     package static let writeToStandardError: @Sendable (String) -> Void = { line in
         let bytes = Array(line.utf8)
-        // One write per line keeps lines whole when several threads log at once.
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { buffer in
-                Glibc.write(STDERR_FILENO, buffer.baseAddress! + written, buffer.count - written)
+        // One line at a time, so that lines of several threads never interleave (a line longer
+        // than a pipe's atomic write may take several writes).
+        writing.withLock { _ in
+            var written = 0
+            while written < bytes.count {
+                let count = bytes.withUnsafeBytes { buffer in
+                    Glibc.write(STDERR_FILENO, buffer.baseAddress! + written, buffer.count - written)
+                }
+                if count < 0, errno == EINTR { continue }
+                // A closed or full standard error drops the line rather than stall the daemon.
+                guard count > 0 else { return }
+                written += count
             }
-            if count < 0, errno == EINTR { continue }
-            guard count > 0 else { return }
-            written += count
         }
     }
+
+    private static let writing = Mutex(())
 
     /// Local time as `2026-12-01T21:26:03+0000`.
     private static func timestamp() -> String {

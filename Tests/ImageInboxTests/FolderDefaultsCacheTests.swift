@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import ImageInbox
 import Testing
 
@@ -26,18 +27,36 @@ struct FolderDefaultsCacheTests {
         }
     }
 
-    @Test func anUnchangedFileIsNotReadAgainAndAChangedOneIs() throws {
+    @Test func aRewriteThatKeepsSizeAndModificationTimeIsStillSeen() throws {
         try Self.withInbox { inbox in
             let path = inbox + "/image-inbox.yaml"
             let then = Date(timeIntervalSince1970: 1_700_000_000)
             try Self.write("quality: low\n", to: path, modified: then)
             let cache = FolderDefaultsCache()
             #expect(try cache.parameters(for: inbox, inbox: inbox).quality == "low")
-            // Same size and modification time, rewritten in place: the identity is unchanged.
+            // As `cp -p` or `rsync -t --inplace` leave it: only the change time moves.
             try Self.write("quality: mid\n", to: path, modified: then)
-            #expect(try cache.parameters(for: inbox, inbox: inbox).quality == "low", "read again although unchanged")
-            try Self.write("quality: high\n", to: path, modified: then.addingTimeInterval(1))
+            #expect(try cache.parameters(for: inbox, inbox: inbox).quality == "mid")
+        }
+    }
+
+    @Test func aFileReplacedByRenameIsSeen() throws {
+        try Self.withInbox { inbox in
+            let path = inbox + "/image-inbox.yaml"
+            try Self.write("quality: low\n", to: path, modified: Date())
+            let cache = FolderDefaultsCache()
+            #expect(try cache.parameters(for: inbox, inbox: inbox).quality == "low")
+            try Self.write("quality: high\n", to: inbox + "/.new", modified: Date())
+            #expect(rename(inbox + "/.new", path) == 0)
             #expect(try cache.parameters(for: inbox, inbox: inbox).quality == "high")
+        }
+    }
+
+    @Test func aSymlinkedDefaultsFileIsNotFollowed() throws {
+        try Self.withInbox { inbox in
+            try Self.write("quality: high\n", to: inbox + "/elsewhere.yaml", modified: Date())
+            try FileManager.default.createSymbolicLink(atPath: inbox + "/image-inbox.yaml", withDestinationPath: inbox + "/elsewhere.yaml")
+            #expect(try FolderDefaultsCache().parameters(for: inbox, inbox: inbox).quality == nil)
         }
     }
 

@@ -25,6 +25,18 @@ struct LedgerDateTests {
         #expect(abs(read.timeIntervalSince1970 - expected.timeIntervalSince1970) < 0.000_5)
     }
 
+    @Test func aDateReadBackWritesTheSameText() throws {
+        // Every millisecond of a second, in years from 2004 to 2100 (where a Double's last bits
+        // fall differently).
+        for start in [1_072_915_200.0, 1_796_160_000, 2_147_483_000, 4_102_444_000] {
+            for millisecond in 0..<1000 {
+                let text = LedgerDate.text(Date(timeIntervalSince1970: start + Double(millisecond) / 1000))
+                let read = try #require(LedgerDate.date(text.databaseValue))
+                #expect(LedgerDate.text(read) == text)
+            }
+        }
+    }
+
     @Test func readsOtherFormsAsGRDBDoes() {
         #expect(LedgerDate.date("2026-03-01".databaseValue) == Date.fromDatabaseValue("2026-03-01".databaseValue))
         #expect(LedgerDate.date("2026-03-01 12:30".databaseValue) == Date.fromDatabaseValue("2026-03-01 12:30".databaseValue))

@@ -44,16 +44,16 @@ package struct ImagesAPIClient: ImageGenerating {
     private let configuration: Configuration
     private let httpClient: HTTPClient
     private let logger: Logger
-    /// What AsyncHTTPClient logs to: the daemon's logger at `trace`, else nothing. The client
-    /// sets metadata on its logger for every request, which cost more CPU than the request's
-    /// own JSON while none of it was ever printed.
+    /// What AsyncHTTPClient logs to: the daemon's logger at `debug` and `trace`, else nothing.
+    /// The client sets metadata on its logger for every request, which cost more CPU than the
+    /// request's own JSON while at `info` none of it was printed.
     private let clientLogger: Logger
 
     package init(configuration: Configuration, httpClient: HTTPClient, logger: Logger) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
-        self.clientLogger = logger.logLevel <= .trace ? logger : Logger(label: logger.label, factory: { _ in SwiftLogNoOpLogHandler() })
+        self.clientLogger = logger.logLevel <= .debug ? logger : Logger(label: logger.label, factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
     package func generate(_ request: GenerationRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {

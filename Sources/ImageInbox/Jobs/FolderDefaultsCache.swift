@@ -1,12 +1,37 @@
+import Glibc
 import Synchronization
 
 /// Folder defaults as last read, by file: every job asks for its folder's `image-inbox.yaml` and
-/// each one above it, and a file is read and parsed again only when its identity (inode, size,
-/// modification time) changed — a `stat` per folder instead of a read and a YAML parse.
+/// each one above it, and a file is read and parsed again only when its inode, size, or
+/// modification or change time moved — a `stat` per folder instead of a read and a YAML parse.
+///
+/// The change time catches what the modification time alone misses: a rewrite that keeps the
+/// mtime (`cp -p`, `rsync -t --inplace`) and a `chmod` that makes an unreadable file readable.
+/// On NFS, the `stat` answers from the client's attribute cache, so an edit there may apply a
+/// few seconds late.
 package final class FolderDefaultsCache: Sendable {
+    private struct Version: Sendable, Equatable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modified: Int64
+        var changed: Int64
+
+        /// The version of the regular file at `path`, or nil when there is none.
+        init?(of path: String) {
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+            size = Int64(info.st_size)
+            modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        }
+    }
+
     private struct Entry: Sendable {
-        var identity: FileSystem.Identity
-        var parameters: Result<ImageParameters?, ImageInboxError>
+        var version: Version
+        var parameters: Result<ImageParameters, ImageInboxError>
     }
 
     /// Past this many files the cache starts again (one entry per folder holding defaults).
@@ -31,19 +56,26 @@ package final class FolderDefaultsCache: Sendable {
     }
 
     private func defaults(at path: String) throws(ImageInboxError) -> ImageParameters? {
-        guard let identity = FileSystem.identity(of: path), identity.isRegularFile else {
+        guard let version = Version(of: path) else {
             entries.withLock { _ = $0.removeValue(forKey: path) }
             return nil
         }
-        if let entry = entries.withLock({ $0[path] }), entry.identity == identity {
+        if let entry = entries.withLock({ $0[path] }), entry.version == version {
             return try entry.parameters.get()
         }
-        // Read after the stat: a change in between leaves an identity that no longer matches, so
+        // Read after the stat: a change in between leaves a version that no longer matches, so
         // the next job reads the file again.
-        let parameters = Result { () throws(ImageInboxError) in try FolderDefaults.read(path) }
+        let parameters: Result<ImageParameters, ImageInboxError>
+        do throws(ImageInboxError) {
+            // A file that could not be read is not remembered: the next job tries it again.
+            guard let read = try FolderDefaults.read(path) else { return nil }
+            parameters = .success(read)
+        } catch {
+            parameters = .failure(error)
+        }
         entries.withLock { entries in
             if entries.count >= Self.maximumEntries { entries.removeAll() }
-            entries[path] = Entry(identity: identity, parameters: parameters)
+            entries[path] = Entry(version: version, parameters: parameters)
         }
         return try parameters.get()
     }

@@ -238,6 +238,7 @@ extension JobRunner {
                     "Job done",
                     metadata: [
                         "job.outputs": "\(outputs.map { SourceName(path: $0).fileName }.joined(separator: ", "))",
+                        // Six significant digits: the ledger keeps the exact figure; people read 0.16384.
                         "job.usd": "\((usage.usdSpent ?? estimate).map { String(format: "%.6g", $0) } ?? "unknown")",
                     ]
                 )

@@ -4,9 +4,10 @@ import Synchronization
 /// Commits the ledger writes that arrive while another commit runs together, in one transaction.
 ///
 /// With 32 jobs in flight, jobs start and finish at nearly the same moments; one transaction (and
-/// one WAL append) per change made SQLite's writer the daemon's busiest thread. Each write runs
-/// in a savepoint of its own, so one that fails is rolled back alone and its caller gets its
-/// error; the others commit. A caller returns only once its write is committed.
+/// one WAL append) per change made SQLite's writer the daemon's busiest thread. Each write of a
+/// batch runs in a savepoint of its own, so one that fails is rolled back alone and its caller
+/// gets its error; the others commit (a write alone is the transaction). A caller returns only
+/// once its write is committed.
 final class GroupCommit: Sendable {
     private struct State {
         var waiting: [any GroupCommitEntry] = []

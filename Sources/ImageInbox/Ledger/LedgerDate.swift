@@ -12,12 +12,15 @@ package enum LedgerDate {
 
     /// The stored text of `date`.
     package static func text(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // A microsecond's leeway: a date read back from its text is a Double a hair below the
+        // millisecond it names, and must give that millisecond again.
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000 + 0.001).rounded(.down))
         let days = milliseconds >= 0 ? milliseconds / millisecondsPerDay : (milliseconds + 1) / millisecondsPerDay - 1
         var rest = milliseconds - days * millisecondsPerDay
         let (year, month, day) = civil(fromDays: days)
-        guard (0...9999).contains(year) else {
-            // Years of other than four digits (never a job's): as GRDB writes them.
+        guard (1583...9999).contains(year) else {
+            // Years of other than four digits, or before the Gregorian calendar, where ICU
+            // counts Julian days (never a job's): as GRDB writes them.
             if case .string(let text) = date.databaseValue.storage { return text }
             return ""
         }
