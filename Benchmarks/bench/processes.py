@@ -186,7 +186,7 @@ class Daemon:
         ready = wait_until(lambda: self.notify.first("READY=1"), timeout, "READY=1 from image-inbox", [self.process])
         return ready - self.process.started
 
-    def wait_for_log(self, message, timeout, interval=0.1):
+    def wait_for_log(self, message, timeout, interval=0.1, occurrence=1):
         """Waits for a log line containing `message`.
 
         Returns (the line, seconds from process start until the driver saw it), or (None, None)
@@ -194,7 +194,7 @@ class Daemon:
         """
         deadline = time.monotonic() + timeout
         while True:
-            line = self.log_line(message)
+            line = self.log_line(message, occurrence)
             if line:
                 return line, time.monotonic() - self.process.started
             self.process.ensure_running()
@@ -202,12 +202,14 @@ class Daemon:
                 return None, None
             time.sleep(interval)
 
-    def log_line(self, message):
-        """The first log line that contains `message`, or None."""
+    def log_line(self, message, occurrence=1):
+        """The `occurrence`-th log line that contains `message` (the first by default), or None."""
         text = self.process.log_text()
-        found = text.find(message)
-        if found < 0:
-            return None
+        found = -1
+        for _ in range(occurrence):
+            found = text.find(message, found + 1)
+            if found < 0:
+                return None
         end = text.find("\n", found)
         return text[text.rfind("\n", 0, found) + 1:end if end >= 0 else len(text)]
 

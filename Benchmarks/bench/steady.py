@@ -98,11 +98,15 @@ def polling(context):
         daemon = workspace.daemon(stub, inbox, watch="{mode: poll, poll_interval_seconds: 2}", log_level="debug")
         result.add("ready_s", daemon.wait_ready(BIG_READY_TIMEOUT_SECONDS))
         daemon.wait_for_log("Startup scan done", scan_timeout(count), interval=0.5)
-        line, _ = daemon.wait_for_log("Inbox polled", POLL_WAIT_SECONDS, interval=0.5)
+        # The first poll after the startup scan settles every file (the two-scan rule of polled
+        # inboxes) and hands it to the runner; the next one is what every later poll costs.
+        settling, _ = daemon.wait_for_log("Inbox polled", POLL_WAIT_SECONDS, interval=0.5)
+        line, _ = daemon.wait_for_log("Inbox polled", POLL_WAIT_SECONDS, interval=0.5, occurrence=2)
         if line is None:
-            line = daemon.log_line("Startup scan done")
-            result.note(f"no 'Inbox polled' line {POLL_WAIT_SECONDS} s after the startup scan: figures of that scan")
+            line = settling or daemon.log_line("Startup scan done")
+            result.note(f"no second 'Inbox polled' line {POLL_WAIT_SECONDS} s after the startup scan: figures of an earlier scan")
         files, duration = scan_figures(line)
+        result.add("settling_poll_ms", scan_figures(settling)[1])
         result.add("scan_duration_ms", duration)
         result.add("scan_files", files)
         result.add("requests", stub.stats()["generations"])

@@ -1,4 +1,6 @@
 import Glibc
+// As in FileSystem.swift: release builds attribute the C `stat` struct to CDispatch.
+private import CDispatch
 import Synchronization
 
 /// Folder defaults as last read, by file: every job asks for its folder's `image-inbox.yaml` and

@@ -8,29 +8,32 @@ package struct SourceName: Sendable, Hashable {
         self.path = path
     }
 
+    // The separators are ASCII, so they are found in the UTF-8 bytes: searching the String's
+    // characters for them (grapheme by grapheme) was a tenth of a large scan's CPU.
+
     /// The folder holding the file.
     package var directory: String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// The last path component.
     package var fileName: String {
-        path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+        path.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(path[path.utf8.index(after: $0)...]) } ?? path
     }
 
     /// The extension after the last dot, lower-cased (empty when there is none).
     package var fileExtension: String {
         let name = fileName
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
-        return name[name.index(after: dot)...].lowercased()
+        guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")), dot != name.startIndex else { return "" }
+        return name[name.utf8.index(after: dot)...].lowercased()
     }
 
     /// The path without its extension.
     package var stem: String {
         let name = fileName
-        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path }
-        return String(path.dropLast(name.distance(from: dot, to: name.endIndex)))
+        guard let dot = name.utf8.lastIndex(of: UInt8(ascii: ".")), dot != name.startIndex else { return path }
+        return String(decoding: path.utf8.dropLast(name.utf8.distance(from: dot, to: name.utf8.endIndex)), as: UTF8.self)
     }
 
     /// The longest file name most file systems take, in bytes (ext4, xfs, btrfs, SMB, NFS).

@@ -44,29 +44,32 @@ package struct InboxScanner: Sendable {
     /// - Parameter removingStaleTemporaryFiles: Also delete temp files a killed run left behind.
     package func scanFolder(_ directory: String, removingStaleTemporaryFiles: Bool = false) -> FolderScan {
         var scan = FolderScan(wallClockNanoseconds: FileSystem.wallClockNanoseconds())
-        let entries = FileSystem.directoryListing(directory) ?? []
-        let siblings = Set(entries.map(\.name))
         let inBundleFolder = EditBundle.isBundleFolder(directory)
-        for entry in entries {
-            let path = directory + "/" + entry.name
-            if removingStaleTemporaryFiles && ResultWriter.isTemporaryName(entry.name) {
-                FileSystem.remove(path)
-                continue
-            }
-            guard !ignoreRules.ignores(name: entry.name) else { continue }
-            if entry.kind == .directory {
-                scan.subfolders.append(path)
-                continue
-            }
-            guard entry.kind == .unknown || Self.mayBeCandidate(entry.name, inBundleFolder: inBundleFolder, siblings: siblings),
-                let identity = FileSystem.identity(of: path)
-            else { continue }
-            if identity.isDirectory {
-                scan.subfolders.append(path)
-            } else if Self.mayBeCandidate(entry.name, inBundleFolder: inBundleFolder, siblings: siblings) {
-                scan.files.append((path, identity))
+        FileSystem.withDirectory(directory) { entries, identityOf in
+            let siblings = Set(entries.map(\.name))
+            for entry in entries {
+                let path = directory + "/" + entry.name
+                if removingStaleTemporaryFiles && ResultWriter.isTemporaryName(entry.name) {
+                    FileSystem.remove(path)
+                    continue
+                }
+                guard !ignoreRules.ignores(name: entry.name) else { continue }
+                if entry.kind == .directory {
+                    scan.subfolders.append(path)
+                    continue
+                }
+                // Judged once per name; an entry of unknown kind is stat'ed first, as it may be a folder.
+                let mayBeCandidate = Self.mayBeCandidate(entry.name, inBundleFolder: inBundleFolder, siblings: siblings)
+                guard entry.kind == .unknown || mayBeCandidate, let identity = identityOf(entry.name) else { continue }
+                if identity.isDirectory {
+                    scan.subfolders.append(path)
+                } else if mayBeCandidate {
+                    scan.files.append((path, identity))
+                }
             }
         }
+        // Folders are scanned in name order; files need none here, as they settle in path order.
+        scan.subfolders.sort { FileSystem.precedesInBytes($0, $1) }
         return scan
     }
 
