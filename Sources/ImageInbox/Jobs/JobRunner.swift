@@ -196,7 +196,15 @@ package final class JobRunner: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await batch in self.sources.cancelOnGracefulShutdown() {
-                        await self.accept(batch)
+                        // A backlog settles as one batch: taken in pieces, its first jobs start
+                        // while the rest is still being read, hashed and recorded.
+                        // On shutdown the rest is left: the files stay, and the next start's scan finds them.
+                        var start = batch.startIndex
+                        while start < batch.endIndex, !Task.isShuttingDownGracefully {
+                            let end = min(start + Self.acceptedAtOnce, batch.endIndex)
+                            await self.accept(Array(batch[start..<end]))
+                            start = end
+                        }
                     }
                     // The watcher, stopped first, ends the sources; the runner keeps its queue
                     // until its own turn to stop, as the service group expects.
@@ -262,6 +270,10 @@ package final class JobRunner: Service {
 
     /// The largest source kept in memory between intake and its job; larger ones are read again.
     static let keptContentSize = 16 * 1024
+
+    /// How many settled sources are read, hashed and recorded in one go: enough that a backlog
+    /// costs few ledger transactions, few enough that its first request goes out at once.
+    static let acceptedAtOnce = 256
 
     /// Reads and hashes settled sources, records them as queued in one ledger transaction (unless
     /// their content is finished), and queues them with what was read.
