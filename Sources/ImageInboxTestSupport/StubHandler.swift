@@ -201,9 +201,7 @@ struct StubHandler: Sendable {
             if index > 0 { buffer.writeString(base64) }
             buffer.writeString(piece)
         }
-        var fields = HTTPFields()
-        fields[.contentType] = "application/json"
-        return Response(status: .ok, headers: fields, body: .init(byteBuffer: buffer))
+        return json(200, buffer)
     }
 
     /// Stands for the image's base64 in the serialized answer until it is spliced in.
@@ -220,9 +218,13 @@ struct StubHandler: Sendable {
     }
 
     func json(_ status: Int, _ text: String) -> Response {
+        json(status, ByteBuffer(string: text))
+    }
+
+    func json(_ status: Int, _ body: ByteBuffer) -> Response {
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
-        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: body))
     }
 
     func error(_ status: Int, _ message: String, code: String? = nil, param: String? = nil, path: String) -> Response {

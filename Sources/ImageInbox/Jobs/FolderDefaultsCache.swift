@@ -1,6 +1,3 @@
-import Glibc
-// As in FileSystem.swift: release builds attribute the C `stat` struct to CDispatch.
-private import CDispatch
 import Synchronization
 
 /// Folder defaults as last read, by file: every job asks for its folder's `image-inbox.yaml` and
@@ -13,21 +10,14 @@ import Synchronization
 /// few seconds late.
 package final class FolderDefaultsCache: Sendable {
     private struct Version: Sendable, Equatable {
-        var device: UInt64
-        var inode: UInt64
-        var size: Int64
-        var modified: Int64
-        var changed: Int64
+        var identity: FileSystem.Identity
+        var changeNanoseconds: Int64
 
         /// The version of the regular file at `path`, or nil when there is none.
         init?(of path: String) {
-            var info = stat()
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-            device = UInt64(info.st_dev)
-            inode = UInt64(info.st_ino)
-            size = Int64(info.st_size)
-            modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-            changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+            guard let (identity, changeNanoseconds) = FileSystem.identityAndChangeTime(of: path), identity.isRegularFile else { return nil }
+            self.identity = identity
+            self.changeNanoseconds = changeNanoseconds
         }
     }
 

@@ -199,11 +199,9 @@ package final class JobRunner: Service {
                         // A backlog settles as one batch: taken in pieces, its first jobs start
                         // while the rest is still being read, hashed and recorded.
                         // On shutdown the rest is left: the files stay, and the next start's scan finds them.
-                        var start = batch.startIndex
-                        while start < batch.endIndex, !Task.isShuttingDownGracefully {
-                            let end = min(start + Self.acceptedAtOnce, batch.endIndex)
-                            await self.accept(Array(batch[start..<end]))
-                            start = end
+                        for start in stride(from: 0, to: batch.count, by: Self.acceptedAtOnce) {
+                            guard !Task.isShuttingDownGracefully else { break }
+                            await self.accept(Array(batch[start..<min(start + Self.acceptedAtOnce, batch.count)]))
                         }
                     }
                     // The watcher, stopped first, ends the sources; the runner keeps its queue
