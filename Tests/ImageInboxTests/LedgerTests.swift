@@ -34,4 +34,23 @@ struct LedgerTests {
         #expect(failed.lastError == "size 'x' is bad")
         #expect(try await ledger.countsByState() == [.failed: 1])
     }
+
+    @Test func theDaysFiguresCountSpendAndFailuresSinceTheDayBegan() async throws {
+        let ledger = try Ledger.inMemory()
+        let today = Date()
+        let yesterday = today.addingTimeInterval(-86400)
+        let old = try #require(try await ledger.beginJob(sourcePath: "/in/old.prompt", contentHash: "o", kind: "generation", parameters: nil, now: yesterday))
+        try await ledger.recordSuccess(old, outputs: ["/in/old.png"], usage: APIUsage(usdSpent: 1), now: yesterday)
+        let made = try #require(try await ledger.beginJob(sourcePath: "/in/a.prompt", contentHash: "a", kind: "generation", parameters: nil, now: today))
+        try await ledger.recordSuccess(made, outputs: ["/in/a.png"], usage: APIUsage(usdSpent: 0.04), now: today)
+        // A failed job that was billed counts in both figures.
+        let billed = JobRecord(sourcePath: "/in/b.prompt", contentHash: "b", kind: "generation", state: .failed, now: today)
+        try await ledger.recordFailure(billed, error: ImageInboxError(code: .outputFailed, message: "disk full"), billedUSD: 0.02, now: today)
+        let invalid = JobRecord(sourcePath: "/in/c.prompt", contentHash: "c", kind: "generation", state: .failed, now: yesterday)
+        try await ledger.recordFailure(invalid, error: ImageInboxError(code: .invalidParameter, message: "size 'x' is bad"), now: yesterday)
+        let figures = try await ledger.figures(since: today.addingTimeInterval(-60))
+        #expect(abs(figures.usd - 0.06) < 1e-9)
+        #expect(figures.failed == 1)
+        #expect(try await ledger.figures(since: yesterday.addingTimeInterval(-60)).failed == 2)
+    }
 }

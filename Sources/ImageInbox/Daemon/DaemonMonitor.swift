@@ -68,36 +68,26 @@ package final class DaemonMonitor: Service {
             }
             group.addTask { await alarm.run { wake.yield(.deadline) } }
             var lastStatus = ""
-            var lastSent = clock.now - statusCoalescing
-            var statusDue: ContinuousClock.Instant? = clock.now
-            var nextPing = watchdog.map { clock.now + $0 / 2 }
-            var midnight = clock.now + Self.durationUntilMidnight()
+            var schedule = MonitorSchedule(now: clock.now, coalescing: statusCoalescing, watchdog: watchdog, untilMidnight: Self.durationUntilMidnight())
             wake.yield(.deadline)
             for await event in wakes.cancelOnGracefulShutdown() {
-                let now = clock.now
-                if event == .changed { statusDue = min(statusDue ?? .now, max(now, lastSent + statusCoalescing)) }
-                if now >= midnight {
-                    statusDue = now
-                    midnight = now + Self.durationUntilMidnight()
-                }
-                if let due = statusDue, now >= due {
-                    statusDue = nil
-                    lastSent = now
+                if event == .changed { schedule.changed(now: clock.now) }
+                let due = schedule.take(now: clock.now, untilMidnight: Self.durationUntilMidnight())
+                if due.status {
                     let line = await statusLine()
                     if line != lastStatus {
                         notifier.status(line)
                         lastStatus = line
                     }
                 }
-                if let watchdog, let ping = nextPing, now >= ping {
+                if due.ping {
                     if await isAlive() {
                         notifier.watchdog()
                     } else {
                         logger.warning("The watcher or the runner is not answering, watchdog ping withheld")
                     }
-                    nextPing = clock.now + watchdog / 2
                 }
-                alarm.wake(at: [statusDue, nextPing, midnight].compactMap { $0 }.min())
+                alarm.wake(at: schedule.nextDeadline)
             }
             group.cancelAll()
         }
@@ -107,8 +97,7 @@ package final class DaemonMonitor: Service {
     package func statusLine() async -> String {
         let snapshot = await runner.snapshot()
         let startOfDay = Calendar.current.startOfDay(for: Date())
-        let usd = (try? await ledger.cost(since: startOfDay)) ?? 0
-        let failed = (try? await ledger.failures(since: startOfDay)) ?? 0
+        let (usd, failed) = (try? await ledger.figures(since: startOfDay)) ?? (0, 0)
         let line = StatusLine.make(
             inboxes: inboxCount(), queued: snapshot.waiting, running: snapshot.running, retrying: snapshot.retrying, failedToday: failed, usdToday: usd,
             concurrency: (snapshot.concurrency, snapshot.maximumConcurrency), paused: snapshot.paused

@@ -348,10 +348,16 @@ package struct Ledger: Sendable {
         ) ?? 0
     }
 
-    /// How many jobs failed since `date`.
-    package func failures(since date: Date) async throws -> Int {
+    /// What the status line shows of the day: dollars spent and jobs failed since `date`, in one
+    /// pass over the jobs that ended since then.
+    package func figures(since date: Date) async throws -> (usd: Double, failed: Int) {
         try await reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM job WHERE state = 'failed' AND updatedAt >= ?", arguments: [date]) ?? 0
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT COALESCE(SUM(usdSpent), 0), COUNT(CASE WHEN state = 'failed' THEN 1 END) FROM job WHERE updatedAt >= ?",
+                arguments: [date]
+            )
+            return (row?[0] ?? 0, row?[1] ?? 0)
         }
     }
 
