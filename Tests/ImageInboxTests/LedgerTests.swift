@@ -53,4 +53,12 @@ struct LedgerTests {
         #expect(figures.failed == 1)
         #expect(try await ledger.figures(since: yesterday.addingTimeInterval(-60)).failed == 2)
     }
+
+    @Test func everyCommitIsSyncedToDiskBeforeItReturns() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-sync-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ledger = try Ledger.open(at: folder + "/ledger.sqlite")
+        // 2 is FULL: a commit that records a paid request survives a power cut.
+        #expect(try await ledger.commitSyncLevel() == 2)
+    }
 }

@@ -21,7 +21,13 @@ package struct Ledger: Sendable {
             try FileManager.default.createDirectory(atPath: SourceName(path: path).directory, withIntermediateDirectories: true)
             var configuration = Configuration()
             configuration.busyMode = .timeout(5)
-            return try Ledger(database: DatabasePool(path: path, configuration: configuration))
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB's WAL default (NORMAL) syncs only at checkpoints: a power cut could undo the
+            // commit that said a request was sent, and the next start would pay for it again.
+            // FULL makes every commit durable; group commit shares one sync among the jobs
+            // that move together.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            return try Ledger(database: pool)
         } catch {
             throw ImageInboxError(
                 code: .ledgerFailed,
@@ -48,6 +54,12 @@ package struct Ledger: Sendable {
         self.database = pool
         self.commits = GroupCommit(database: pool)
         self.reader = pool
+    }
+
+    /// How durable a commit is, as SQLite's `synchronous` level of the connection that writes
+    /// (2, FULL: synced before the commit returns).
+    package func commitSyncLevel() async throws -> Int {
+        try await database.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     /// The finished (done or failed) job for this source content, if there is one.
