@@ -30,6 +30,9 @@ package final class HTTPClients: Sendable {
                 idleTimeout: .seconds(60),
                 concurrentHTTP1ConnectionsPerHostSoftLimit: max(1, concurrency)
             )
+            // No tracer is ever bootstrapped: without this, every request still builds a no-op
+            // span's attributes (a URL parse among them).
+            configuration.tracing.tracer = nil
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             state.current = (client, concurrency)
             return client
