@@ -28,18 +28,22 @@ package final class InotifyWatcher: Sendable {
     private let wake: (read: Int32, write: Int32)
     private let mask: InotifyMask
     private let shouldDescend: @Sendable (_ directoryName: String) -> Bool
+    private let shouldReport: @Sendable (_ fileName: String) -> Bool
     private let state = Mutex(State())
 
     /// Opens an inotify descriptor.
     ///
     /// - Parameters:
     ///   - mask: The events to watch for on every directory.
+    ///   - shouldReport: Whether the events of a file with this name are reported (a file's own
+    ///     temp files need not cross to the consumer: each write is half a dozen events).
     ///   - shouldDescend: Whether a subdirectory with this name is watched (share junk such as
     ///     `@eaDir` is not).
     /// - Throws: ``InotifyError`` with code `initializationFailed` when the kernel refuses.
     package init(
         mask: InotifyMask = .inboxEvents,
-        shouldDescend: @escaping @Sendable (_ directoryName: String) -> Bool = { _ in true }
+        shouldDescend: @escaping @Sendable (_ directoryName: String) -> Bool = { _ in true },
+        shouldReport: @escaping @Sendable (_ fileName: String) -> Bool = { _ in true }
     ) throws(InotifyError) {
         switch Syscall.inotifyInit() {
         case .success(let fd): self.fd = fd
@@ -65,6 +69,7 @@ package final class InotifyWatcher: Sendable {
         }
         self.mask = mask
         self.shouldDescend = shouldDescend
+        self.shouldReport = shouldReport
     }
 
     deinit {
@@ -229,6 +234,7 @@ package final class InotifyWatcher: Sendable {
                 }
                 continue
             }
+            if !name.isEmpty && !mask.contains(.isDirectory) && !shouldReport(name) { continue }
             guard let directory = state.withLock({ $0.pathByDescriptor[wd] }) else { continue }
             let path = name.isEmpty ? directory : directory + "/" + name
             if mask.contains(.isDirectory) && !name.isEmpty {

@@ -40,6 +40,24 @@ struct InotifyWatcherTests {
         #expect(hasEvent(seen, file, .create) || hasEvent(seen, file, .movedTo))
     }
 
+    @Test func filesTheConsumerNeedNotSeeAreNotReported() async throws {
+        let watcher = try InotifyWatcher(shouldReport: { !$0.hasSuffix(".tmp") })
+        watcher.watchTree(root)
+        let temporary = root + "/.result.tmp"
+        let file = root + "/cat.prompt"
+        // The temp file's events come first in the queue: once the prompt's close arrives, any
+        // of the temp file's would have been read already.
+        let seen = try await events(
+            of: watcher,
+            after: {
+                try Data("image".utf8).write(to: URL(fileURLWithPath: temporary))
+                try Data("cat".utf8).write(to: URL(fileURLWithPath: file))
+            },
+            until: { hasEvent($0, file, .closeWrite) }
+        )
+        #expect(!seen.contains { if case .change(temporary, _) = $0 { true } else { false } })
+    }
+
     @Test func newSubfoldersAreWatchedBeforeTheirEventArrives() async throws {
         let watcher = try InotifyWatcher()
         watcher.watchTree(root)

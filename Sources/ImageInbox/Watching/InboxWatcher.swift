@@ -86,7 +86,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         clock: C,
         logger: Logger,
         eventSource: @escaping @Sendable (IgnoreRules) throws -> any FileEventSource = { rules in
-            try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) })
+            try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) }, shouldReport: { !ResultWriter.isTemporaryName($0) })
         },
         availability: InboxAvailability = InboxAvailability(),
         onReady: @escaping @Sendable () -> Void = {},
