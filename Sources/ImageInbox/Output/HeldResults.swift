@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Finished images whose folder is away (a share unmounted mid-job), kept on the daemon's own
 /// disk until the folder is back: paid for, so never thrown away, and never kept in memory.
@@ -40,6 +41,8 @@ package struct HeldResults: Sendable {
     package let directory: String
     /// Past this many bytes held, new jobs wait until some are delivered.
     package let maximumBytes: Int64
+    /// The last count and what the folder was then: every job asks, and the folder rarely changes.
+    private let counted = SharedCount()
 
     package init(directory: String, maximumBytes: Int64 = 1024 * 1024 * 1024) {
         self.directory = directory
@@ -74,6 +77,8 @@ package struct HeldResults: Sendable {
         }
         FileSystem.syncDirectory(folder)
         FileSystem.syncDirectory(directory)
+        // The folder's times may not move within their granularity: a new entry always recounts.
+        counted.generation.add(1, ordering: .releasing)
     }
 
     /// Every complete entry held, oldest job first by name.
@@ -84,8 +89,21 @@ package struct HeldResults: Sendable {
         }
     }
 
-    /// The bytes held, all entries together.
+    /// The bytes held, all entries together: counted again only when the folder changed (an entry
+    /// added or removed, here or by hand) since the last count.
     package func heldBytes() -> Int64 {
+        let folder = FileSystem.identityAndChangeTime(of: directory)
+        let version = folder.map { [$0.identity.inode, UInt64(bitPattern: $0.identity.modificationNanoseconds), UInt64(bitPattern: $0.changeNanoseconds)] }
+        let generation = counted.generation.load(ordering: .acquiring)
+        if let version, let total = counted.value.withLock({ $0.version == version && $0.generation == generation ? $0.total : nil }) {
+            return total
+        }
+        let total = countBytes()
+        if let version { counted.value.withLock { $0 = (version, generation, total) } }
+        return total
+    }
+
+    private func countBytes() -> Int64 {
         var total: Int64 = 0
         for name in FileSystem.directoryEntries(directory) ?? [] {
             for file in FileSystem.directoryEntries(directory + "/" + name) ?? [] {
@@ -121,5 +139,14 @@ package struct HeldResults: Sendable {
         for file in FileSystem.directoryEntries(folder) ?? [] { FileSystem.remove(folder + "/" + file) }
         rmdir(folder)
         FileSystem.syncDirectory(directory)
+        counted.generation.add(1, ordering: .releasing)
     }
+}
+
+/// The count ``HeldResults/heldBytes()`` keeps, shared by the copies of one ``HeldResults``.
+private final class SharedCount: Sendable {
+    /// Moved on by every hold and discard.
+    let generation = Atomic<UInt64>(0)
+    /// The folder's inode, mtime and ctime, the generation, and the bytes held, at the last count.
+    let value = Mutex<(version: [UInt64], generation: UInt64, total: Int64)>(([], 0, 0))
 }
