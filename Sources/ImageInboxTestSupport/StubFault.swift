@@ -8,6 +8,8 @@ package enum StubFault: Sendable {
     case malformedJSON
     /// Answer 200 with `b64_json` that is not base64.
     case badBase64
+    /// Answer normally, with the base64 broken into lines of 76 characters (MIME style).
+    case lineBrokenBase64
     /// Start a 200 answer, then close the connection halfway through the body.
     case dropConnection
     /// Answer 200 with a `url` that the stub answers 404 for.

@@ -66,7 +66,7 @@ struct StubHandler: Sendable {
                     throw CancellationError()
                 }
             )
-        case .delay?, nil:
+        case .delay?, .lineBrokenBase64?, nil:
             break
         }
 
@@ -85,7 +85,7 @@ struct StubHandler: Sendable {
         case .success(let valid):
             let prompt = object["prompt"].map { "\($0)" } ?? ""
             store.withState { $0.paidPrompts.append(prompt) }
-            return respond(valid, authority: request.head.authority ?? "127.0.0.1")
+            return respond(valid, authority: request.head.authority ?? "127.0.0.1", breakingLines: pending.map { if case .lineBrokenBase64 = $0 { true } else { false } } ?? false)
         }
     }
 
@@ -150,7 +150,7 @@ struct StubHandler: Sendable {
         return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
-    func respond(_ valid: ValidGeneration, authority: String) -> Response {
+    func respond(_ valid: ValidGeneration, authority: String, breakingLines: Bool = false) -> Response {
         let key = "\(valid.width)x\(valid.height).\(valid.format.rawValue).\(valid.transparent)"
         let image = store.withState { state in
             if let cached = state.imageCache[key] { return cached }
@@ -194,7 +194,13 @@ struct StubHandler: Sendable {
         // The base64 goes in after serializing: JSONSerialization walks a string character by
         // character, which made the stub spend more CPU per answer than the daemon it measures.
         let pieces = String(decoding: data, as: UTF8.self).components(separatedBy: Self.base64Placeholder)
-        let base64 = pieces.count > 1 ? encoded(image, key: key) : ""
+        var base64 = pieces.count > 1 ? encoded(image, key: key) : ""
+        if breakingLines {
+            // JSON's escaped newline between lines of 76, as a MIME encoder would write them.
+            base64 = stride(from: 0, to: base64.utf8.count, by: 76).map { start in
+                String(base64.utf8.dropFirst(start).prefix(76))!
+            }.joined(separator: "\\n")
+        }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(data.count + base64.utf8.count * (pieces.count - 1))
         for (index, piece) in pieces.enumerated() {

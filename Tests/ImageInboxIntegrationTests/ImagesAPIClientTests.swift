@@ -106,6 +106,15 @@ struct ImagesAPIClientTests {
         }
     }
 
+    @Test func base64BrokenIntoLinesIsStillTheImage() async throws {
+        try await withClient { client, stub in
+            stub.enqueue(.lineBrokenBase64)
+            let result = try await client.generate(request)
+            #expect(result.images.count == 1)
+            #expect(ImageInfo(bytes: result.images[0]) == ImageInfo(format: .jpeg, width: 1024, height: 1536, hasAlpha: false))
+        }
+    }
+
     @Test func aSlowAnswerTimesOut() async throws {
         try await withClient(timeout: .seconds(1)) { client, stub in
             stub.enqueue(.delay(.seconds(3)))

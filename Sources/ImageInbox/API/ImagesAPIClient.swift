@@ -209,10 +209,13 @@ package struct ImagesAPIClient: ImageGenerating {
     private func image(from item: ImagesResponseBody.Item, deadline: NIODeadline) async throws -> [UInt8] {
         let bytes: [UInt8]
         if let encoded = item.b64_json {
-            guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
+            // Strict decoding is twice as fast; line breaks in the base64 (allowed, never seen)
+            // take the lenient path.
+            guard let data = Data(base64Encoded: encoded) ?? Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
                 throw ImageInboxError(code: .invalidResponse, message: "The images API answered, and billed the request, but sent an image that is not valid base64.")
             }
-            bytes = [UInt8](data)
+            // One copy; `[UInt8](data)` goes byte by byte (3 ms for a 1.5 MB image).
+            bytes = data.withUnsafeBytes { [UInt8]($0) }
         } else if let url = item.url {
             bytes = try await download(url)
         } else {
