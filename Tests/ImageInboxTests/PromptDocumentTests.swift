@@ -9,6 +9,17 @@ struct PromptDocumentTests {
         #expect(document.parameters == ImageParameters())
     }
 
+    @Test func classicMacLineEndsAreReadAsLines() throws {
+        let document = try PromptDocument(data: Data("\r A lighthouse,\rat night. \r\r".utf8))
+        #expect(document.prompt == "A lighthouse,\nat night.")
+    }
+
+    @Test func aFenceAfterTheFirstLineIsPartOfThePrompt() throws {
+        let document = try PromptDocument(data: Data("A poster\n---\nsize: 1024x1024\n---\n".utf8))
+        #expect(document.prompt == "A poster\n---\nsize: 1024x1024\n---")
+        #expect(document.parameters == ImageParameters())
+    }
+
     @Test func frontMatterSetsParameters() throws {
         let text = "---\nsize: 1536x1024\nquality: high\nformat: webp\nbackground: transparent\nmoderation: low\ncompression: 80\ncount: 3\nmodel: openai/gpt-image-1\n---\nA cat.\n"
         let document = try PromptDocument(data: Data(text.utf8))
@@ -41,6 +52,7 @@ struct PromptDocumentTests {
         ("---\ncount: many\n---\nA cat", .invalidParameter),
         ("---\n: : :\n---\nA cat", .invalidSource),
         (String(repeating: "x", count: 32_001), .invalidSource),
+        ("A cat\u{0}", .invalidSource),
     ])
     func badFilesAreRefusedWithTheirReason(text: String, code: ImageInboxError.Code) {
         #expect(throws: ImageInboxError(code: code, message: "")) {

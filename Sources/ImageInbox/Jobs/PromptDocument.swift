@@ -44,9 +44,11 @@ package struct PromptDocument: Sendable, Equatable {
             )
         }
         let text = try decodeText(data)
-        var lines = text.components(separatedBy: "\n")
         var mapping: [String: Any] = [:]
-        if lines.first.map(isFence) == true {
+        var body = text
+        // Most prompts have no front matter: only the first line is looked at then.
+        if isFence(String(text.prefix { $0 != "\n" })) {
+            var lines = text.components(separatedBy: "\n")
             guard let end = lines.dropFirst().firstIndex(where: { isFence($0) || $0.trimmingCharacters(in: .whitespaces) == "..." }) else {
                 throw ImageInboxError(
                     code: .invalidSource,
@@ -55,9 +57,10 @@ package struct PromptDocument: Sendable, Equatable {
             }
             mapping = try parseYAML(lines[1..<end].joined(separator: "\n"))
             lines.removeSubrange(0...end)
+            body = lines.joined(separator: "\n")
         }
         let parameters = checkParameters ? try ImageParameters(mapping: mapping, origin: "front matter", extraKeys: extraKeys) : ImageParameters()
-        let prompt = lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+        let prompt = body.trimmingCharacters(in: .whitespacesAndNewlines)
         if checkParameters {
             guard !prompt.isEmpty else {
                 throw ImageInboxError(
@@ -76,7 +79,7 @@ package struct PromptDocument: Sendable, Equatable {
     }
 
     private static func decodeText(_ data: Data) throws(ImageInboxError) -> String {
-        let bytes = [UInt8](data)
+        let bytes = data.withUnsafeBytes { [UInt8]($0) }
         let decoded: String?
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
             decoded = String(validating: bytes.dropFirst(3), as: UTF8.self)
@@ -87,12 +90,13 @@ package struct PromptDocument: Sendable, Equatable {
         } else {
             decoded = String(validating: bytes, as: UTF8.self)
         }
-        guard let text = decoded, !text.contains("\u{0}") else {
+        guard let text = decoded, !text.utf8.contains(0) else {
             throw ImageInboxError(
                 code: .invalidSource,
                 message: "The file is not UTF-8 text. Save it as plain text (UTF-8) and drop it again."
             )
         }
+        guard text.utf8.contains(UInt8(ascii: "\r")) else { return text }
         return text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     }
 
