@@ -9,6 +9,14 @@ struct ResultWriterTests {
         return path
     }()
 
+    @Test func onlyTheDaemonsTempNamesAreTakenForTempFiles() {
+        #expect(ResultWriter.isTemporaryName(".image-inbox-3k9x.tmp"))
+        #expect(ResultWriter.isTemporaryName(".cat.image-inbox-3k9x.tmp"))
+        for name in ["image-inbox-3k9x.tmp", ".image-inbox-3k9x.png", ".image-inbox.tmp", ".tmp", "cat.prompt", "", ".image-inbox-é.tmpx"] {
+            #expect(!ResultWriter.isTemporaryName(name), "\(name)")
+        }
+    }
+
     @Test func takenNamesAreNeverOverwritten() throws {
         try Data("someone else's".utf8).write(to: URL(fileURLWithPath: folder + "/cat.png"))
         let written = try ResultWriter.write([[1, 2, 3]], stem: folder + "/cat", fileExtension: "png", numbered: false)

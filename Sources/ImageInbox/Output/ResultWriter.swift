@@ -65,7 +65,17 @@ package enum ResultWriter {
 
     /// Whether a file name is one of the daemon's temp files.
     package static func isTemporaryName(_ name: String) -> Bool {
-        name.hasPrefix(".") && name.contains(temporaryMarker) && name.hasSuffix(".tmp")
+        // Asked of every inotify event: bytes, not Characters (String.contains(String) is a
+        // generic search that cost more than the rest of the event).
+        let bytes = name.utf8
+        guard bytes.first == UInt8(ascii: "."), bytes.suffix(4).elementsEqual(".tmp".utf8) else { return false }
+        let marker = temporaryMarker.utf8
+        var start = bytes.startIndex
+        while bytes.distance(from: start, to: bytes.endIndex) >= marker.count {
+            if bytes[start...].starts(with: marker) { return true }
+            start = bytes.index(after: start)
+        }
+        return false
     }
 
     /// A short hidden name in the target's folder, not built from the target's name: a
