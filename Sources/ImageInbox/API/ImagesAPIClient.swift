@@ -157,7 +157,7 @@ package struct ImagesAPIClient: ImageGenerating {
         }
         let decoded: ImagesResponseBody
         do {
-            decoded = try JSONDecoder().decode(ImagesResponseBody.self, from: Data(bytes))
+            decoded = try ImagesResponseBody.decode(bytes)
         } catch {
             var unreadable = ImageInboxError(
                 code: .invalidResponse,
@@ -169,7 +169,7 @@ package struct ImagesAPIClient: ImageGenerating {
             throw unreadable
         }
         let items = decoded.data ?? []
-        let urls = items.compactMap { $0.b64_json == nil ? $0.url : nil }
+        let urls = items.compactMap { $0.base64 == nil ? $0.url : nil }
         if !urls.isEmpty, urls.count == items.count {
             // Paid for: recorded before the download, which a stop may interrupt.
             await beforeDownload(PendingDownload(urls: urls, usage: decoded.apiUsage, requestID: requestID))
@@ -208,9 +208,10 @@ package struct ImagesAPIClient: ImageGenerating {
 
     private func image(from item: ImagesResponseBody.Item, deadline: NIODeadline) async throws -> [UInt8] {
         let bytes: [UInt8]
-        if let encoded = item.b64_json {
+        if let base64 = item.base64 {
             // Strict decoding is twice as fast; line breaks in the base64 (allowed, never seen)
             // take the lenient path.
+            let encoded = Data(base64)
             guard let data = Data(base64Encoded: encoded) ?? Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
                 throw ImageInboxError(code: .invalidResponse, message: "The images API answered, and billed the request, but sent an image that is not valid base64.")
             }

@@ -13,10 +13,22 @@ struct GenerationBody: Encodable {
 }
 
 /// The JSON of a successful images response, in both providers' shapes.
-struct ImagesResponseBody: Decodable {
-    struct Item: Decodable {
+package struct ImagesResponseBody: Decodable {
+    /// One image of the answer: its base64, or a URL to download it from.
+    package struct Item: Decodable {
         var b64_json: String?
-        var url: String?
+        package var url: String?
+        /// The base64 where it lies in the answer's bytes, when it was read in place.
+        var base64InPlace: ArraySlice<UInt8>?
+
+        private enum CodingKeys: String, CodingKey {
+            case b64_json, url
+        }
+
+        /// The image's base64, however it was read.
+        package var base64: ArraySlice<UInt8>? {
+            base64InPlace ?? b64_json.map { ArraySlice($0.utf8) }
+        }
     }
 
     /// OpenAI's spelling (`input_tokens`, `output_tokens`, with the text/image split) or the
@@ -43,11 +55,11 @@ struct ImagesResponseBody: Decodable {
         var usage: Usage?
     }
 
-    var data: [Item]?
+    package var data: [Item]?
     var usage: TokenUsage?
     var meta: Meta?
 
-    var apiUsage: APIUsage {
+    package var apiUsage: APIUsage {
         APIUsage(
             usdSpent: meta?.usage?.usd_spent,
             creditsUsed: meta?.usage?.credits_used,
