@@ -60,5 +60,12 @@ struct LedgerTests {
         let ledger = try Ledger.open(at: folder + "/ledger.sqlite")
         // 2 is FULL: a commit that records a paid request survives a power cut.
         #expect(try await ledger.commitSyncLevel() == 2)
+        // A queued job may be lost (the next scan finds its file): its commit waits for no sync
+        // (1, NORMAL), and the start of its request is synced again.
+        let queued = try await ledger.enqueue(sourcePath: "/in/a.prompt", inbox: "/in", contentHash: "h", kind: "generation", now: Date())
+        #expect(try await ledger.commitSyncLevel() == 1)
+        let started = try #require(try await ledger.beginJob(sourcePath: "/in/a.prompt", contentHash: "h", kind: "generation", parameters: nil, now: Date()))
+        #expect(started.id == queued.id)
+        #expect(try await ledger.commitSyncLevel() == 2)
     }
 }

@@ -8,10 +8,17 @@ import Synchronization
 /// batch runs in a savepoint of its own, so one that fails is rolled back alone and its caller
 /// gets its error; the others commit (a write alone is the transaction). A caller returns only
 /// once its write is committed.
+///
+/// A write is durable (synced to disk before its caller goes on) unless it says it may be lost:
+/// a batch of such writes alone is committed without a sync, and the next durable commit syncs
+/// it too (the WAL is written in order).
 final class GroupCommit: Sendable {
     private struct State {
         var waiting: [any GroupCommitEntry] = []
         var committing = false
+        /// Whether the connection syncs its commits now (the ledger opens it so); nil when a
+        /// failed commit left it unknown.
+        var syncing: Bool? = true
     }
 
     private let database: any DatabaseWriter
@@ -22,8 +29,11 @@ final class GroupCommit: Sendable {
     }
 
     /// Runs `body` in the next transaction and returns its result once that transaction committed.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        let entry = Entry(body)
+    ///
+    /// - Parameter durable: false for a write whose loss in a power cut costs nothing (the
+    ///   next start's scan finds the file again): it then waits for no sync.
+    func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let entry = Entry(durable: durable, body)
         let leads = state.withLock { state -> Bool in
             state.waiting.append(entry)
             defer { state.committing = true }
@@ -42,16 +52,27 @@ final class GroupCommit: Sendable {
                 return state.waiting
             }
             guard !batch.isEmpty else { return }
+            let durable = batch.contains { $0.durable }
+            // Only this loop commits, one batch at a time: the flag is the connection's setting.
+            let syncing = state.withLock { state in
+                defer { state.syncing = nil }
+                return state.syncing
+            }
             do {
-                try await database.write { db in
-                    // A write alone in its transaction needs no savepoint: the transaction is its
-                    // rollback (two statements fewer for every write of a quiet daemon).
-                    if batch.count == 1 {
-                        try batch[0].runAlone(db)
-                    } else {
-                        for entry in batch { entry.run(db) }
+                try await database.writeWithoutTransaction { db in
+                    if syncing != durable { try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL") }
+                    try db.inTransaction {
+                        // A write alone in its transaction needs no savepoint: the transaction is
+                        // its rollback (two statements fewer for every write of a quiet daemon).
+                        if batch.count == 1 {
+                            try batch[0].runAlone(db)
+                        } else {
+                            for entry in batch { entry.run(db) }
+                        }
+                        return .commit
                     }
                 }
+                state.withLock { $0.syncing = durable }
                 for entry in batch { entry.finish(commitError: nil) }
             } catch {
                 for entry in batch { entry.finish(commitError: error) }
@@ -62,6 +83,8 @@ final class GroupCommit: Sendable {
 
 /// One write waiting for its commit.
 private protocol GroupCommitEntry: Sendable {
+    /// Whether the commit must be synced before the caller goes on.
+    var durable: Bool { get }
     /// Runs the write in a savepoint of its own, keeping its result or error.
     func run(_ db: Database)
     /// Runs the write as the whole transaction, keeping its result; its error rolls it back.
@@ -77,10 +100,12 @@ private final class Entry<T: Sendable>: GroupCommitEntry {
         var waiter: CheckedContinuation<T, any Error>?
     }
 
+    let durable: Bool
     private let body: @Sendable (Database) throws -> T
     private let state = Mutex(State())
 
-    init(_ body: @escaping @Sendable (Database) throws -> T) {
+    init(durable: Bool, _ body: @escaping @Sendable (Database) throws -> T) {
+        self.durable = durable
         self.body = body
     }
 

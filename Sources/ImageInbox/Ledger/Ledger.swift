@@ -25,7 +25,7 @@ package struct Ledger: Sendable {
             // GRDB's WAL default (NORMAL) syncs only at checkpoints: a power cut could undo the
             // commit that said a request was sent, and the next start would pay for it again.
             // FULL makes every commit durable; group commit shares one sync among the jobs
-            // that move together.
+            // that move together, and skips it for writes that may be lost (``GroupCommit``).
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             return try Ledger(database: pool)
         } catch {
@@ -92,7 +92,8 @@ package struct Ledger: Sendable {
     ///
     /// - Returns: The job of each arrival, in order.
     package func enqueue(_ arrivals: [Arrival], now: Date) async throws -> [JobRecord] {
-        try await commits.write { db in
+        // Not synced: a queued job lost in a power cut is found again by the next start's scan.
+        try await commits.write(durable: false) { db in
             try arrivals.map { arrival in
                 if var record = try Self.job(db, arrival.sourcePath, arrival.contentHash) {
                     guard !record.state.isFinished, record.state != .queued else { return record }
@@ -150,7 +151,7 @@ package struct Ledger: Sendable {
     /// Records that an edit bundle waits for parts; the first record's `createdAt` is when the
     /// wait began.
     package func recordWaiting(sourcePath: String, inbox: String, contentHash: String, now: Date) async throws -> JobRecord {
-        try await commits.write { db in
+        try await commits.write(durable: false) { db in
             if let record = try Self.job(db, sourcePath, contentHash) { return record }
             let record = JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: "edit", state: .waiting, now: now)
             try record.insert(db)
@@ -160,7 +161,7 @@ package struct Ledger: Sendable {
 
     /// Ends the waits of a bundle whose parts have all arrived.
     package func cancelWaitingJobs(sourcePath: String, now: Date) async throws {
-        try await commits.write { db in
+        try await commits.write(durable: false) { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'waiting'",
                 arguments: [now, sourcePath]
@@ -216,7 +217,7 @@ package struct Ledger: Sendable {
 
     /// Marks the queued jobs of a source that went away before they ran.
     package func cancelQueuedJobs(sourcePath: String, now: Date) async throws {
-        try await commits.write { db in
+        try await commits.write(durable: false) { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'queued'",
                 arguments: [now, sourcePath]
@@ -393,7 +394,7 @@ package struct Ledger: Sendable {
 
     /// Sets (or with nil, clears) one of the daemon's published facts, such as why it is paused.
     package func setDaemonState(_ key: String, _ value: String?, now: Date) async throws {
-        try await commits.write { db in
+        try await commits.write(durable: false) { db in
             if let value {
                 try db.execute(
                     sql: "INSERT INTO daemonState (key, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
