@@ -235,6 +235,8 @@ package final class InotifyWatcher: Sendable {
                 continue
             }
             if !name.isEmpty && !mask.contains(.isDirectory) && !shouldReport(name) { continue }
+            // A folder opened (every `ls`, every fsync of a folder) changes nothing in it.
+            if mask.contains(.open) && (name.isEmpty || mask.contains(.isDirectory)) { continue }
             guard let directory = state.withLock({ $0.pathByDescriptor[wd] }) else { continue }
             let path = name.isEmpty ? directory : directory + "/" + name
             if mask.contains(.isDirectory) && !name.isEmpty {

@@ -58,6 +58,23 @@ struct InotifyWatcherTests {
         #expect(!seen.contains { if case .change(temporary, _) = $0 { true } else { false } })
     }
 
+    @Test func aFolderBeingListedIsNotAnEvent() async throws {
+        try FileManager.default.createDirectory(atPath: root + "/posters", withIntermediateDirectories: true)
+        let watcher = try InotifyWatcher()
+        watcher.watchTree(root)
+        let file = root + "/cat.prompt"
+        let seen = try await events(
+            of: watcher,
+            after: {
+                _ = try FileManager.default.contentsOfDirectory(atPath: root)
+                _ = try FileManager.default.contentsOfDirectory(atPath: root + "/posters")
+                try Data("cat".utf8).write(to: URL(fileURLWithPath: file))
+            },
+            until: { hasEvent($0, file, .closeWrite) }
+        )
+        #expect(!hasEvent(seen, root, .open) && !hasEvent(seen, root + "/posters", .open))
+    }
+
     @Test func newSubfoldersAreWatchedBeforeTheirEventArrives() async throws {
         let watcher = try InotifyWatcher()
         watcher.watchTree(root)
