@@ -164,7 +164,7 @@ package struct Ledger: Sendable {
         try await commits.write(durable: false) { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'waiting'",
-                arguments: [now, sourcePath]
+                arguments: [LedgerDate.text(now), sourcePath]
             )
         }
     }
@@ -179,7 +179,7 @@ package struct Ledger: Sendable {
     /// The bundles waiting for parts since before `date`.
     package func waitingJobs(since date: Date) async throws -> [JobRecord] {
         try await reader.read { db in
-            try JobRecord.filter(Column("state") == JobState.waiting.rawValue && Column("createdAt") <= date).fetchAll(db)
+            try JobRecord.filter(Column("state") == JobState.waiting.rawValue && Column("createdAt") <= LedgerDate.text(date)).fetchAll(db)
         }
     }
 
@@ -189,7 +189,7 @@ package struct Ledger: Sendable {
         try await commits.write { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'queued', nextAttemptAt = NULL, failingSince = ?, updatedAt = ? WHERE id = ?",
-                arguments: [record.failingSince, now, record.id]
+                arguments: [record.failingSince.map(LedgerDate.text), LedgerDate.text(now), record.id]
             )
         }
     }
@@ -210,7 +210,7 @@ package struct Ledger: Sendable {
         try await commits.write { db in
             try db.execute(
                 sql: "UPDATE job SET errorCode = ?, lastError = ?, requestID = COALESCE(?, requestID), failingSince = ?, nextAttemptAt = ?, updatedAt = ? WHERE id = ?",
-                arguments: [error.code.description, error.message, error.requestID, failingSince, nextAttempt, now, record.id]
+                arguments: [error.code.description, error.message, error.requestID, LedgerDate.text(failingSince), LedgerDate.text(nextAttempt), LedgerDate.text(now), record.id]
             )
         }
     }
@@ -220,7 +220,7 @@ package struct Ledger: Sendable {
         try await commits.write(durable: false) { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'queued'",
-                arguments: [now, sourcePath]
+                arguments: [LedgerDate.text(now), sourcePath]
             )
         }
     }
@@ -232,7 +232,7 @@ package struct Ledger: Sendable {
         try await commits.write { db in
             try db.execute(
                 sql: "UPDATE job SET state = 'queued', requeues = requeues + 1, nextAttemptAt = NULL, updatedAt = ? WHERE state = 'running'",
-                arguments: [now]
+                arguments: [LedgerDate.text(now)]
             )
             return db.changesCount
         }
@@ -261,7 +261,7 @@ package struct Ledger: Sendable {
         try await commits.write { db in
             try db.execute(
                 sql: "UPDATE job SET usdSpent = COALESCE(usdSpent, 0) + ?, costIsEstimate = 1, updatedAt = ? WHERE id = ?",
-                arguments: [usd, now, jobID]
+                arguments: [usd, LedgerDate.text(now), jobID]
             )
         }
     }
@@ -357,7 +357,8 @@ package struct Ledger: Sendable {
             // Failed jobs count too: a result made but never delivered was paid for all the same.
             sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE usdSpent IS NOT NULL AND updatedAt >= ?"
                 + (estimatesOnly ? " AND costIsEstimate" : ""),
-            arguments: [date ?? .distantPast]
+            // The empty text sorts before every date: no date is every job.
+            arguments: [date.map(LedgerDate.text) ?? ""]
         ) ?? 0
     }
 
@@ -368,7 +369,7 @@ package struct Ledger: Sendable {
             let row = try Row.fetchOne(
                 db,
                 sql: "SELECT COALESCE(SUM(usdSpent), 0), COUNT(CASE WHEN state = 'failed' THEN 1 END) FROM job WHERE updatedAt >= ?",
-                arguments: [date]
+                arguments: [LedgerDate.text(date)]
             )
             return (row?[0] ?? 0, row?[1] ?? 0)
         }
@@ -398,7 +399,7 @@ package struct Ledger: Sendable {
             if let value {
                 try db.execute(
                     sql: "INSERT INTO daemonState (key, value, updatedAt) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt",
-                    arguments: [key, value, now]
+                    arguments: [key, value, LedgerDate.text(now)]
                 )
             } else {
                 try db.execute(sql: "DELETE FROM daemonState WHERE key = ?", arguments: [key])
