@@ -96,7 +96,7 @@ package final class DaemonMonitor: Service {
     /// The current `STATUS=` line.
     package func statusLine() async -> String {
         let snapshot = await runner.snapshot()
-        let startOfDay = Calendar.current.startOfDay(for: Date())
+        let startOfDay = LocalDay.start(of: Date())
         let (usd, failed) = (try? await ledger.figures(since: startOfDay)) ?? (0, 0)
         let line = StatusLine.make(
             inboxes: inboxCount(), queued: snapshot.waiting, running: snapshot.running, retrying: snapshot.retrying, failedToday: failed, usdToday: usd,
@@ -106,9 +106,7 @@ package final class DaemonMonitor: Service {
     }
 
     private static func durationUntilMidnight() -> Duration {
-        let calendar = Calendar.current
         let now = Date()
-        let tomorrow = calendar.startOfDay(for: calendar.date(byAdding: .day, value: 1, to: now) ?? now)
-        return .milliseconds(Int64(max(1, tomorrow.timeIntervalSince(now)) * 1000))
+        return .milliseconds(Int64(max(1, LocalDay.end(of: now).timeIntervalSince(now)) * 1000))
     }
 }

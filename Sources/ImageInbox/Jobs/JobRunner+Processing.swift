@@ -10,7 +10,7 @@ extension JobRunner {
         logger[metadataKey: "file.path"] = "\(source.path)"
         if let limit = configuration.maximumUSDPerDay {
             do {
-                let spent = try await ledger.cost(since: Calendar.current.startOfDay(for: now()))
+                let spent = try await ledger.cost(since: LocalDay.start(of: now()))
                 if spent >= limit {
                     await pauseQueue(reason: String(format: "daily budget of $%.2f reached ($%.2f spent today)", limit, spent), for: durationUntilTomorrow())
                     return .paused
@@ -313,9 +313,7 @@ extension JobRunner {
     }
 
     private func durationUntilTomorrow() -> Duration {
-        let calendar = Calendar.current
-        let tomorrow = calendar.startOfDay(for: calendar.date(byAdding: .day, value: 1, to: now()) ?? now())
-        return .seconds(max(60, tomorrow.timeIntervalSince(now())))
+        .seconds(max(60, LocalDay.end(of: now()).timeIntervalSince(now())))
     }
 }
 

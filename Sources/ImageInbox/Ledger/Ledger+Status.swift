@@ -31,7 +31,7 @@ extension Ledger {
     /// What `image-inbox status` shows: per inbox the jobs by state and the latest failures,
     /// whether the queue is paused and why, and the cost today and in total.
     package func status(now: Date, failuresPerInbox: Int = 10) async throws -> StatusReport {
-        let startOfDay = Calendar.current.startOfDay(for: now)
+        let startOfDay = LocalDay.start(of: now)
         let daemon = try await daemonState()
         return try await reader.read { db in
             var inboxes: [String: StatusReport.Inbox] = [:]
