@@ -34,7 +34,8 @@ package final class InotifyWatcher: Sendable {
     /// Opens an inotify descriptor.
     ///
     /// - Parameters:
-    ///   - mask: The events to watch for on every directory.
+    ///   - mask: The events to watch for on every directory (opens of directories themselves
+    ///     are never reported: every `ls` and every fsync of a folder is one, and changes nothing).
     ///   - shouldReport: Whether the events of a file with this name are reported (a file's own
     ///     temp files need not cross to the consumer: each write is half a dozen events).
     ///   - shouldDescend: Whether a subdirectory with this name is watched (share junk such as

@@ -16,6 +16,8 @@ struct ImagesResponseDecodingTests {
     @Test func theKeyQuotedInsideAnotherStringOrAsAValueIsNotAnImage() throws {
         let json = #"{"response_format": "b64_json", "data": [{"revised_prompt": "say \"b64_json\": \"x\"", "b64_json": "iVBORw0K"}]}"#
         #expect(try images(json) == ["iVBORw0K"])
+        // A key that ends in an escaped quote and the name: its value is no image.
+        #expect(try images(#"{"x\"b64_json": "zz", "data": [{"b64_json": "iVBORw0K"}]}"#) == ["iVBORw0K"])
     }
 
     @Test func anEscapeInTheBase64IsLeftToTheJSONDecoder() throws {

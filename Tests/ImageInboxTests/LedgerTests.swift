@@ -54,7 +54,7 @@ struct LedgerTests {
         #expect(try await ledger.figures(since: yesterday.addingTimeInterval(-60)).failed == 2)
     }
 
-    @Test func everyCommitIsSyncedToDiskBeforeItReturns() async throws {
+    @Test func commitsThatMoneyDependsOnRunAtFullSyncAndQueuedOnesAtNormal() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-sync-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let ledger = try Ledger.open(at: folder + "/ledger.sqlite")

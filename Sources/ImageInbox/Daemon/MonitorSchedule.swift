@@ -1,7 +1,7 @@
 /// When the daemon monitor next sends a `STATUS=` line and a watchdog ping: a value that is told
 /// what happened, with the time, and answers what is due and until when to sleep.
 ///
-/// A status line costs two ledger queries over the day's jobs, so a burst of changes (32 jobs
+/// A status line costs a ledger query over the day's jobs, so a burst of changes (32 jobs
 /// finishing together) is one line at most per `coalescing`, sent at the earliest moment that
 /// allows: at once after a quiet spell, else `coalescing` after the last one.
 package struct MonitorSchedule<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {

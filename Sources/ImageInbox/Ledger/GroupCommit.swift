@@ -30,8 +30,9 @@ final class GroupCommit: Sendable {
 
     /// Runs `body` in the next transaction and returns its result once that transaction committed.
     ///
-    /// - Parameter durable: false for a write whose loss in a power cut costs nothing (the
-    ///   next start's scan finds the file again): it then waits for no sync.
+    /// - Parameter durable: false for a write whose loss in a power cut costs no money: a queued
+    ///   job or a cancellation (the next start's scan finds the file again), a bundle's wait
+    ///   (it starts again), a published daemon fact (published again). It then waits for no sync.
     func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let entry = Entry(durable: durable, body)
         let leads = state.withLock { state -> Bool in

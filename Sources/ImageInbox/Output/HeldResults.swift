@@ -53,6 +53,9 @@ package struct HeldResults: Sendable {
     ///
     /// - Throws: ``ImageInboxError`` `outputFailed` when the state directory cannot take them.
     package func hold(_ images: [[UInt8]], for entry: Entry) throws(ImageInboxError) {
+        // A hold, done or failed halfway, always recounts: a count taken while it was writing
+        // is short, and the folder's times may not move again.
+        defer { counted.generation.add(1, ordering: .releasing) }
         let folder = directory + "/" + entry.jobID
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -77,8 +80,6 @@ package struct HeldResults: Sendable {
         }
         FileSystem.syncDirectory(folder)
         FileSystem.syncDirectory(directory)
-        // The folder's times may not move within their granularity: a new entry always recounts.
-        counted.generation.add(1, ordering: .releasing)
     }
 
     /// Every complete entry held, oldest job first by name.
@@ -89,10 +90,12 @@ package struct HeldResults: Sendable {
         }
     }
 
-    /// The bytes held, all entries together: counted again only when the folder changed (an entry
-    /// added or removed, here or by hand) since the last count.
+    /// The bytes held, all entries together: counted again after every hold and discard, and
+    /// when an entry was added or removed by hand (images removed from inside an entry are
+    /// counted at the next hold or discard).
     package func heldBytes() -> Int64 {
-        let folder = FileSystem.identityAndChangeTime(of: directory)
+        // "/." follows a symbolic link to the real folder.
+        let folder = FileSystem.identityAndChangeTime(of: directory + "/.")
         let version = folder.map { [$0.identity.inode, UInt64(bitPattern: $0.identity.modificationNanoseconds), UInt64(bitPattern: $0.changeNanoseconds)] }
         let generation = counted.generation.load(ordering: .acquiring)
         if let version, let total = counted.value.withLock({ $0.version == version && $0.generation == generation ? $0.total : nil }) {
