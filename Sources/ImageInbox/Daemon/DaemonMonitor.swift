@@ -71,8 +71,9 @@ package final class DaemonMonitor: Service {
             var schedule = MonitorSchedule(now: clock.now, coalescing: statusCoalescing, watchdog: watchdog, untilMidnight: Self.durationUntilMidnight())
             wake.yield(.deadline)
             for await event in wakes.cancelOnGracefulShutdown() {
-                if event == .changed { schedule.changed(now: clock.now) }
-                let due = schedule.take(now: clock.now, untilMidnight: Self.durationUntilMidnight())
+                let now = clock.now
+                if event == .changed { schedule.changed(now: now) }
+                let due = schedule.take(now: now, untilMidnight: Self.durationUntilMidnight())
                 if due.status {
                     let line = await statusLine()
                     if line != lastStatus {

@@ -9,20 +9,8 @@ import Synchronization
 /// On NFS, the `stat` answers from the client's attribute cache, so an edit there may apply a
 /// few seconds late.
 package final class FolderDefaultsCache: Sendable {
-    private struct Version: Sendable, Equatable {
-        var identity: FileSystem.Identity
-        var changeNanoseconds: Int64
-
-        /// The version of the regular file at `path`, or nil when there is none.
-        init?(of path: String) {
-            guard let (identity, changeNanoseconds) = FileSystem.identityAndChangeTime(of: path), identity.isRegularFile else { return nil }
-            self.identity = identity
-            self.changeNanoseconds = changeNanoseconds
-        }
-    }
-
     private struct Entry: Sendable {
-        var version: Version
+        var version: FileSystem.Version
         var parameters: Result<ImageParameters, ImageInboxError>
     }
 
@@ -48,7 +36,7 @@ package final class FolderDefaultsCache: Sendable {
     }
 
     private func defaults(at path: String) throws(ImageInboxError) -> ImageParameters? {
-        guard let version = Version(of: path) else {
+        guard let version = FileSystem.version(of: path), version.identity.isRegularFile else {
             entries.withLock { _ = $0.removeValue(forKey: path) }
             return nil
         }

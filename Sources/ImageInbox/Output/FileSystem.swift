@@ -41,16 +41,23 @@ package enum FileSystem {
 
     /// The identity of `path`, not following a final symbolic link.
     package static func identity(of path: String) -> Identity? {
-        identityAndChangeTime(of: path)?.identity
+        version(of: path)?.identity
     }
 
-    /// The identity of `path` (not following a final symbolic link) with its change time in
-    /// nanoseconds, which moves on every write and every metadata change, such as a `chmod`,
+    /// What a file is at one moment, to tell later whether it changed: its identity and its
+    /// change time, which moves on every write and every metadata change, such as a `chmod`,
     /// even when the modification time is kept.
-    package static func identityAndChangeTime(of path: String) -> (identity: Identity, changeNanoseconds: Int64)? {
+    package struct Version: Sendable, Equatable {
+        package var identity: Identity
+        /// The change time (`st_ctim`), in nanoseconds since 1970.
+        package var changeNanoseconds: Int64
+    }
+
+    /// The version of `path`, not following a final symbolic link.
+    package static func version(of path: String) -> Version? {
         var info = stat()
         guard lstat(path, &info) == 0 else { return nil }
-        return (identity(from: info), Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec))
+        return Version(identity: identity(from: info), changeNanoseconds: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec))
     }
 
     private static func identity(from info: stat) -> Identity {

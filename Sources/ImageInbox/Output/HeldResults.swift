@@ -95,8 +95,7 @@ package struct HeldResults: Sendable {
     /// counted at the next hold or discard).
     package func heldBytes() -> Int64 {
         // "/." follows a symbolic link to the real folder.
-        let folder = FileSystem.identityAndChangeTime(of: directory + "/.")
-        let version = folder.map { [$0.identity.inode, UInt64(bitPattern: $0.identity.modificationNanoseconds), UInt64(bitPattern: $0.changeNanoseconds)] }
+        let version = FileSystem.version(of: directory + "/.")
         let generation = counted.generation.load(ordering: .acquiring)
         if let version, let total = counted.value.withLock({ $0.version == version && $0.generation == generation ? $0.total : nil }) {
             return total
@@ -150,6 +149,6 @@ package struct HeldResults: Sendable {
 private final class SharedCount: Sendable {
     /// Moved on by every hold and discard.
     let generation = Atomic<UInt64>(0)
-    /// The folder's inode, mtime and ctime, the generation, and the bytes held, at the last count.
-    let value = Mutex<(version: [UInt64], generation: UInt64, total: Int64)>(([], 0, 0))
+    /// The folder's version, the generation, and the bytes held, at the last count.
+    let value = Mutex<(version: FileSystem.Version?, generation: UInt64, total: Int64)>((nil, 0, 0))
 }
