@@ -47,7 +47,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             throw CommandError(error)
         }
-        let ledger = try Ledger.open(at: settings.ledgerPath)
+        // Counted only when they are served: without metrics_address nothing counts.
+        let metrics = settings.metricsAddress.map { _ in DaemonMetrics() }
+        let ledger = try Ledger.open(at: settings.ledgerPath, metrics: metrics)
         let httpClients = HTTPClients()
         let availability = InboxAvailability()
 
@@ -57,13 +59,14 @@ struct RunCommand: AsyncParsableCommand {
             clock: ContinuousClock(),
             logger: logger,
             availability: availability,
+            metrics: metrics,
             onReady: { notifier.ready(status: "watching \(settings.inboxes.count) inbox\(settings.inboxes.count == 1 ? "" : "es")") },
             onChange: { statusChanged.yield() }
         )
         let runner = JobRunner(
             configuration: settings.runner,
             sources: watcher.settledSources,
-            generator: settings.makeGenerator(httpClient: httpClients.client(concurrency: settings.concurrency), logger: logger),
+            generator: settings.makeGenerator(httpClient: httpClients.client(concurrency: settings.concurrency), logger: logger, metrics: metrics),
             ledger: ledger,
             logger: logger,
             availability: availability,
@@ -87,11 +90,14 @@ struct RunCommand: AsyncParsableCommand {
                 if new.ledgerPath != current.value.ledgerPath {
                     logger.warning("A new state_dir takes effect at the next start", metadata: ["ledger": "\(new.ledgerPath)"])
                 }
+                if new.metricsAddress != current.value.metricsAddress {
+                    logger.warning("A new metrics_address takes effect at the next start", metadata: ["metrics.address": "\(new.metricsAddress.map(String.init(describing:)) ?? "none")"])
+                }
                 current.value = new
                 watcher.reconfigure(new.watch)
                 await runner.reconfigure(
                     new.runner,
-                    generator: new.makeGenerator(httpClient: httpClients.client(concurrency: new.concurrency), logger: logger)
+                    generator: new.makeGenerator(httpClient: httpClients.client(concurrency: new.concurrency), logger: logger, metrics: metrics)
                 )
             },
             notifier: notifier,
@@ -128,9 +134,22 @@ struct RunCommand: AsyncParsableCommand {
         // Shutdown runs in reverse order: systemd hears STOPPING=1, the reloader and the watcher
         // stop, then the runner drains; jobs still in flight after the shutdown timeout are
         // cancelled and stay queued. The monitor goes last, so STATUS= and the watchdog go on.
+        // Served until the runner has drained, so the last scrapes see the jobs finish.
+        var metricsServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let address = settings.metricsAddress, let metrics {
+            let page = MetricsPage(
+                metrics: metrics,
+                ledger: ledger,
+                runner: runner,
+                inboxes: { current.value.inboxes },
+                budget: { current.value.maximumUSDPerDay },
+                watchModes: { watcher.watchModes },
+                inotifyWatchCount: { watcher.inotifyWatchCount }
+            )
+            metricsServices.append(.init(service: MetricsServer(address: address, logger: logger, render: { await page.render() })))
+        }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [
-                .init(service: monitor),
+            services: [.init(service: monitor)] + metricsServices + [
                 .init(service: runner),
                 .init(service: watcher),
                 .init(service: reloader),

@@ -48,11 +48,14 @@ package struct ImagesAPIClient: ImageGenerating {
     /// The client sets metadata on its logger for every request, which cost more CPU than the
     /// request's own JSON while at `info` none of it was printed.
     private let clientLogger: Logger
+    /// Counts each request by its answer's status class, its duration and what it uploaded.
+    private let metrics: DaemonMetrics?
 
-    package init(configuration: Configuration, httpClient: HTTPClient, logger: Logger) {
+    package init(configuration: Configuration, httpClient: HTTPClient, logger: Logger, metrics: DaemonMetrics? = nil) {
         self.configuration = configuration
         self.httpClient = httpClient
         self.logger = logger
+        self.metrics = metrics
         self.clientLogger = logger.logLevel <= .debug ? logger : Logger(label: logger.label, factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
@@ -72,8 +75,10 @@ package struct ImagesAPIClient: ImageGenerating {
         )
         var httpRequest = authorizedRequest(path: "/images/generations")
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
-        httpRequest.body = .bytes(ByteBuffer(bytes: try JSONEncoder().encode(body)))
-        return try await perform(httpRequest, beforeDownload: beforeDownload)
+        let encoded = try JSONEncoder().encode(body)
+        httpRequest.body = .bytes(ByteBuffer(bytes: encoded))
+        let call = Call(endpoint: "generations", model: parameters.model, uploadedBytes: encoded.count)
+        return try await perform(httpRequest, call, beforeDownload: beforeDownload)
     }
 
     package func edit(_ request: EditRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
@@ -102,7 +107,8 @@ package struct ImagesAPIClient: ImageGenerating {
         var httpRequest = authorizedRequest(path: "/images/edits")
         httpRequest.headers.add(name: "Content-Type", value: body.contentType)
         httpRequest.body = .stream(body.chunks(), length: .known(body.contentLength))
-        return try await perform(httpRequest, beforeDownload: beforeDownload)
+        let call = Call(endpoint: "edits", model: parameters.model, uploadedBytes: Int(body.contentLength))
+        return try await perform(httpRequest, call, beforeDownload: beforeDownload)
     }
 
     private func authorizedRequest(path: String) -> HTTPClientRequest {
@@ -114,11 +120,27 @@ package struct ImagesAPIClient: ImageGenerating {
         return request
     }
 
+    /// What a request is, for its metrics.
+    private struct Call {
+        var endpoint: String
+        var model: String
+        var uploadedBytes: Int
+    }
+
     /// Sends a request and turns its answer into images or a typed error.
-    private func perform(_ httpRequest: HTTPClientRequest, beforeDownload: PendingDownload.Recorder) async throws -> GenerationResult {
+    private func perform(_ httpRequest: HTTPClientRequest, _ call: Call, beforeDownload: PendingDownload.Recorder) async throws -> GenerationResult {
         let timeout = configuration.requestTimeout.components
         let deadline = NIODeadline.now() + .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
+        let started = ContinuousClock.now
+        var answered: Int?
+        defer {
+            metrics?.requestEnded(
+                provider: configuration.profile.kind.rawValue, model: call.model, endpoint: call.endpoint, status: answered,
+                seconds: (ContinuousClock.now - started).seconds, uploadedBytes: call.uploadedBytes
+            )
+        }
         let (status, headers, bytes) = try await send(httpRequest, deadline: deadline)
+        answered = status
         let requestID = headers.first(name: "x-request-id")
         let rateLimit = RateLimitHeaders(
             remainingRequests: headers.first(name: "x-ratelimit-remaining-requests"),

@@ -19,7 +19,9 @@ extension DaemonConfiguration {
     }
 
     /// Where images come from: the offline placeholder renderer for a dry run, else the API.
-    package func makeGenerator(httpClient: HTTPClient, logger: Logger) -> any ImageGenerating {
+    ///
+    /// - Parameter metrics: Where the API client counts its requests.
+    package func makeGenerator(httpClient: HTTPClient, logger: Logger, metrics: DaemonMetrics? = nil) -> any ImageGenerating {
         guard !dryRun, let apiKey else { return PlaceholderGenerator() }
         return ImagesAPIClient(
             configuration: .init(
@@ -30,7 +32,8 @@ extension DaemonConfiguration {
                 responseFormat: responseFormat
             ),
             httpClient: httpClient,
-            logger: logger
+            logger: logger,
+            metrics: metrics
         )
     }
 }

@@ -45,6 +45,8 @@ package struct DaemonConfiguration: Sendable {
     /// The most megabytes of finished images kept in the state directory while their inbox is
     /// away; past it, new jobs wait.
     package var heldResultsMaximumMB: Int
+    /// Where `GET /metrics` is served (`metrics_address`); nil: no metrics endpoint.
+    package var metricsAddress: MetricsAddress?
 
     /// Where finished images wait while their inbox is away.
     package var heldResults: HeldResults {
@@ -207,6 +209,13 @@ package struct DaemonConfiguration: Sendable {
         creditUSD = try number("credit_usd") ?? profile.defaultCreditUSD
         if let rate = creditUSD, rate <= 0 { throw invalid("credit_usd must be a positive number of dollars per credit.") }
         if let limit = maximumUSDPerDay, limit <= 0 { throw invalid("max_usd_per_day must be a positive number of dollars.") }
+
+        if let address = reader.string(forKey: "metrics_address"), !address.isEmpty {
+            guard let parsed = MetricsAddress(address) else {
+                throw invalid("metrics_address '\(address)' is not HOST:PORT with an IP address (for example 127.0.0.1:9464 or [::1]:9464).")
+            }
+            metricsAddress = parsed
+        }
 
         let levelName = reader.string(forKey: "log_level", default: "info")
         guard let level = Logger.Level(rawValue: levelName) else {

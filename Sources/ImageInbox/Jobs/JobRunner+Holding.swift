@@ -73,6 +73,7 @@ extension JobRunner {
         guard bytes >= heldResults.maximumBytes else { return nil }
         await pauseQueue(
             reason: "\(Self.heldPauseReason) fill \(bytes / 1_048_576) MB of \(heldResults.maximumBytes / 1_048_576) MB",
+            cause: .heldResults,
             for: configuration.pauseProbeInterval
         )
         return .paused

@@ -12,13 +12,13 @@ extension JobRunner {
             do {
                 let spent = try await ledger.cost(since: LocalDay.start(of: now()))
                 if spent >= limit {
-                    await pauseQueue(reason: String(format: "daily budget of $%.2f reached ($%.2f spent today)", limit, spent), for: durationUntilTomorrow())
+                    await pauseQueue(reason: String(format: "daily budget of $%.2f reached ($%.2f spent today)", limit, spent), cause: .budget, for: durationUntilTomorrow())
                     return .paused
                 }
             } catch {
                 // A budget that cannot be checked is not spent past: nothing is sent until it can be.
                 logger.error("Ledger lookup of today's spend failed, the queue waits a minute", metadata: ["error": "\(error)"])
-                await pauseQueue(reason: "today's spend could not be read from the ledger", for: .seconds(60))
+                await pauseQueue(reason: "today's spend could not be read from the ledger", cause: .ledger, for: .seconds(60))
                 return .paused
             }
         }
@@ -165,13 +165,13 @@ extension JobRunner {
                 usage = usage + result.usage
                 requestID = result.requestID ?? requestID
                 remaining -= count
-            case .pause(let reason, let duration, let failing):
+            case .pause(let reason, let cause, let duration, let failing):
                 // A refused key or no credit is the account's, not this job's failure.
                 if !failing { job.failingSince = nil }
                 await recording("that the job waits again", consequence: "it waits all the same and shows as running in image-inbox status", logger: logger) {
                     try await ledger.requeue(job, now: now())
                 }
-                await pauseQueue(reason: reason, for: duration)
+                await pauseQueue(reason: reason, cause: cause, for: duration)
                 return .paused
             case .interrupted:
                 return await leaveQueued(job, logger: logger)

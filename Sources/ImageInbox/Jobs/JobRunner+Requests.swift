@@ -21,7 +21,7 @@ extension JobRunner {
         case failed(ImageInboxError)
         /// The whole queue must wait: the account was refused, or the API asked every request to
         /// wait (then the job's failures go on counting towards its horizon).
-        case pause(reason: String, for: Duration, failing: Bool)
+        case pause(reason: String, cause: PauseCause, for: Duration, failing: Bool)
         /// The daemon is stopping.
         case interrupted
     }
@@ -66,7 +66,9 @@ extension JobRunner {
                 return .failed(ImageInboxError(code: .invalidResponse, message: "The request failed: \(error).", cause: error))
             }
             if error.code == .interrupted { return .interrupted }
-            if error.pausesQueue { return .pause(reason: error.message, for: configuration.pauseProbeInterval, failing: false) }
+            if error.pausesQueue { 
+                return .pause(reason: error.message, cause: error.code == .authenticationFailed ? .auth : .billing, for: configuration.pauseProbeInterval, failing: false)
+            }
             let policy = configuration.retry
             let since = job.failingSince ?? now()
             let decision = policy.decision(after: error, attempt: attempt, failingFor: .seconds(now().timeIntervalSince(since)), jitter: .random(in: 0..<1))
@@ -86,7 +88,7 @@ extension JobRunner {
                 job.failingSince = since
                 await noteRetry(job, error: error, nextAttempt: now().addingTimeInterval(duration.seconds), attempt: attempt, source: source, logger: logger)
                 let minutes = max(1, Int((duration.seconds / 60).rounded(.up)))
-                return .pause(reason: "the images API asked to wait \(minutes) min before the next request (\(error.message))", for: duration, failing: true)
+                return .pause(reason: "the images API asked to wait \(minutes) min before the next request (\(error.message))", cause: .rateLimit, for: duration, failing: true)
             case .retry(let delay):
                 job.failingSince = since
                 await noteRetry(job, error: error, nextAttempt: now().addingTimeInterval(delay.seconds), attempt: attempt, source: source, logger: logger)

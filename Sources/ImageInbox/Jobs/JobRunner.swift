@@ -93,6 +93,8 @@ package final class JobRunner: Service {
     let retrying = Mutex(0)
     /// Every request passes it: as many at once as the API takes, none while it asked to wait.
     let gate: RequestGate
+    /// Why the queue was last paused, for metrics (the queue itself keeps the reason in full).
+    private let pauseCause = Mutex<PauseCause?>(nil)
     /// The gate's limit last acted on.
     private let previousConcurrency = Mutex(Int.max)
     /// Tells `STATUS=` that something changed.
@@ -153,17 +155,20 @@ package final class JobRunner: Service {
         /// Requests the API is given at once now, and the configured most.
         package var concurrency: Int
         package var maximumConcurrency: Int
-        /// Why the queue is paused, if it is.
+        /// Why the queue is paused, if it is, in full and in a word.
         package var paused: String?
+        package var pauseCause: PauseCause?
     }
 
     /// What `STATUS=` shows of the runner.
     package func snapshot() async -> Snapshot {
         let counts = await queue.counts
         let limits = await gate.limits
+        let paused = await queue.pause?.reason
         return Snapshot(
             waiting: counts.waiting, running: counts.running, retrying: retrying.withLock { $0 },
-            concurrency: limits.limit, maximumConcurrency: limits.maximum, paused: await queue.pause?.reason
+            concurrency: limits.limit, maximumConcurrency: limits.maximum, paused: paused,
+            pauseCause: paused == nil ? nil : pauseCause.withLock { $0 }
         )
     }
 
@@ -309,7 +314,8 @@ package final class JobRunner: Service {
     }
 
     /// Pauses the queue and publishes why.
-    func pauseQueue(reason: String, for duration: Duration) async {
+    func pauseQueue(reason: String, cause: PauseCause, for duration: Duration) async {
+        pauseCause.withLock { $0 = cause }
         await queue.pause(reason: reason, until: .now + duration)
         await publishPause(reason)
         logger.warning("Queue paused", metadata: ["pause.reason": "\(reason)", "pause.probe_in_s": "\(duration.components.seconds)"])

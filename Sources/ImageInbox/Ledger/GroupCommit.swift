@@ -23,9 +23,11 @@ final class GroupCommit: Sendable {
 
     private let database: any DatabaseWriter
     private let state = Mutex(State())
+    private let metrics: DaemonMetrics?
 
-    init(database: any DatabaseWriter) {
+    init(database: any DatabaseWriter, metrics: DaemonMetrics? = nil) {
         self.database = database
+        self.metrics = metrics
     }
 
     /// Runs `body` in the next transaction and returns its result once that transaction committed.
@@ -35,6 +37,8 @@ final class GroupCommit: Sendable {
     ///   (it starts again), a published daemon fact (published again). It then waits for no sync.
     func write<T: Sendable>(durable: Bool = true, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         let entry = Entry(durable: durable, body)
+        let started = metrics == nil ? nil : ContinuousClock.now
+        defer { if let started { metrics?.ledgerWrite(seconds: (ContinuousClock.now - started).seconds) } }
         let leads = state.withLock { state -> Bool in
             state.waiting.append(entry)
             defer { state.committing = true }

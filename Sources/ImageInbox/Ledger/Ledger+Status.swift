@@ -28,6 +28,30 @@ extension Ledger {
         }
     }
 
+    /// The jobs that are not over, by inbox and state (`queued`, `running`, `waiting`, and
+    /// `retrying`: the running jobs waiting to be tried again), and today's spend: what the
+    /// metrics' gauges show at a scrape.
+    package func openJobs(today now: Date) async throws -> (counts: [String: [String: Int]], spentToday: Double) {
+        let startOfDay = LocalDay.start(of: now)
+        return try await reader.read { db in
+            var counts: [String: [String: Int]] = [:]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT inbox, state, COUNT(*) AS n, SUM(state = 'running' AND nextAttemptAt IS NOT NULL) AS retrying
+                    FROM job WHERE state IN ('queued', 'running', 'waiting') GROUP BY inbox, state
+                    """
+            )
+            for row in rows {
+                let inbox: String = row["inbox"]
+                let state: String = row["state"]
+                counts[inbox, default: [:]][state] = row["n"]
+                if state == "running" { counts[inbox, default: [:]]["retrying"] = row["retrying"] }
+            }
+            return (counts, try Ledger.cost(db, since: startOfDay))
+        }
+    }
+
     /// What `image-inbox status` shows: per inbox the jobs by state and the latest failures,
     /// whether the queue is paused and why, and the cost today and in total.
     package func status(now: Date, failuresPerInbox: Int = 10) async throws -> StatusReport {

@@ -10,13 +10,16 @@ package struct Ledger: Sendable {
     private let database: any DatabaseWriter
     /// Every write goes through this, so that writes arriving together share a transaction.
     private let commits: GroupCommit
+    /// Counts the jobs that end and the dollars they cost, as the ledger records them.
+    private let metrics: DaemonMetrics?
     /// Reads go through this (the writer itself, or a read-only pool for `status`).
     let reader: any DatabaseReader
 
     /// Opens (creating if needed) the ledger at `path` and brings its schema up to date.
     ///
+    /// - Parameter metrics: Where the jobs that end, their cost and each write's latency are counted.
     /// - Throws: ``ImageInboxError`` `ledgerFailed` naming the file and the reason.
-    package static func open(at path: String) throws(ImageInboxError) -> Ledger {
+    package static func open(at path: String, metrics: DaemonMetrics? = nil) throws(ImageInboxError) -> Ledger {
         do {
             try FileManager.default.createDirectory(atPath: SourceName(path: path).directory, withIntermediateDirectories: true)
             var configuration = Configuration()
@@ -27,7 +30,7 @@ package struct Ledger: Sendable {
             // FULL makes every commit durable; group commit shares one sync among the jobs
             // that move together, and skips it for writes that may be lost (``GroupCommit``).
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-            return try Ledger(database: pool)
+            return try Ledger(database: pool, metrics: metrics)
         } catch {
             throw ImageInboxError(
                 code: .ledgerFailed,
@@ -38,13 +41,14 @@ package struct Ledger: Sendable {
     }
 
     /// A ledger in memory, for tests.
-    package static func inMemory() throws -> Ledger {
-        try Ledger(database: DatabaseQueue())
+    package static func inMemory(metrics: DaemonMetrics? = nil) throws -> Ledger {
+        try Ledger(database: DatabaseQueue(), metrics: metrics)
     }
 
-    private init(database: any DatabaseWriter) throws {
+    private init(database: any DatabaseWriter, metrics: DaemonMetrics? = nil) throws {
         self.database = database
-        self.commits = GroupCommit(database: database)
+        self.commits = GroupCommit(database: database, metrics: metrics)
+        self.metrics = metrics
         self.reader = database
         try Self.migrator.migrate(database)
     }
@@ -53,6 +57,7 @@ package struct Ledger: Sendable {
     init(readingFrom pool: DatabasePool) {
         self.database = pool
         self.commits = GroupCommit(database: pool)
+        self.metrics = nil
         self.reader = pool
     }
 
@@ -217,12 +222,14 @@ package struct Ledger: Sendable {
 
     /// Marks the queued jobs of a source that went away before they ran.
     package func cancelQueuedJobs(sourcePath: String, now: Date) async throws {
-        try await commits.write(durable: false) { db in
-            try db.execute(
-                sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'queued'",
+        let inboxes = try await commits.write(durable: false) { db in
+            try String.fetchAll(
+                db,
+                sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'queued' RETURNING inbox",
                 arguments: [LedgerDate.text(now), sourcePath]
             )
         }
+        for inbox in inboxes { metrics?.jobEnded(inbox: inbox, outcome: .cancelled) }
     }
 
     /// Puts back in the queue every job a crash left running, counting it on each.
@@ -243,7 +250,8 @@ package struct Ledger: Sendable {
     ///
     /// - Returns: The failed job, whose id the error file names.
     package func recordFailure(sourcePath: String, inbox: String, contentHash: String, kind: String, error: ImageInboxError, now: Date) async throws -> JobRecord {
-        try await commits.write { db in
+        defer { metrics?.jobEnded(inbox: inbox, outcome: .failed) }
+        return try await commits.write { db in
             var record = try Self.job(db, sourcePath, contentHash)
                 ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .failed, now: now)
             record.state = .failed
@@ -258,12 +266,14 @@ package struct Ledger: Sendable {
     /// Adds the estimated cost of an answer that was billed but could not be used to a running
     /// job, at once, so that it counts against today's budget while the job goes on.
     package func addCost(jobID: String, usd: Double, now: Date) async throws {
-        try await commits.write { db in
-            try db.execute(
-                sql: "UPDATE job SET usdSpent = COALESCE(usdSpent, 0) + ?, costIsEstimate = 1, updatedAt = ? WHERE id = ?",
+        let inbox = try await commits.write { db in
+            try String.fetchOne(
+                db,
+                sql: "UPDATE job SET usdSpent = COALESCE(usdSpent, 0) + ?, costIsEstimate = 1, updatedAt = ? WHERE id = ? RETURNING inbox",
                 arguments: [usd, LedgerDate.text(now), jobID]
             )
         }
+        if let inbox { metrics?.spent(usd: usd, inbox: inbox) }
     }
 
     /// Records a job that failed for good, with what it was billed if it was (an image made but
@@ -282,6 +292,8 @@ package struct Ledger: Sendable {
             try Self.addEarlierCost(db, to: &record, usd: billedUSD, isEstimate: costIsEstimate)
             try record.save(db)
         }
+        metrics?.jobEnded(inbox: record.inbox, outcome: .failed)
+        metrics?.spent(usd: billedUSD ?? 0, inbox: record.inbox)
     }
 
     /// Sets `record`'s cost to `usd` plus what the ledger already counted for it (answers that
@@ -332,6 +344,8 @@ package struct Ledger: Sendable {
                 requestID, encodedOutputs, made, made, madeIsEstimate, made, usage.inputTokens, usage.outputTokens, LedgerDate.text(now), record.id,
             ])
         }
+        metrics?.jobEnded(inbox: record.inbox, outcome: .done)
+        metrics?.spent(usd: made ?? 0, inbox: record.inbox)
     }
 
     /// Records where a finished job's results were written, once they were (results held while

@@ -12,6 +12,12 @@ package protocol FileEventSource: Sendable {
     func unwatchTree(_ directory: String)
     /// The events of every watched tree, in the batches they arrived in.
     func eventBatches() -> AsyncStream<[InotifyEvent]>
+    /// How many folders are watched now.
+    var watchedDirectoryCount: Int { get }
+}
+
+extension FileEventSource {
+    package var watchedDirectoryCount: Int { 0 }
 }
 
 extension InotifyWatcher: FileEventSource {}

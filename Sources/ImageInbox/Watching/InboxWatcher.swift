@@ -71,6 +71,9 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
     private let availability: InboxAvailability
     private let pings = Mutex<(sent: UInt64, answered: UInt64)>((0, 0))
+    private let metrics: DaemonMetrics?
+    /// What the metrics show of the watch: each inbox's mode, and the inotify source.
+    private let watchFacts = Mutex<(modes: [String: Bool], source: (any FileEventSource)?)>(([:], nil))
 
     /// - Parameters:
     ///   - eventSource: Makes the event source for inboxes watched with inotify (given the
@@ -81,6 +84,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     ///   - availability: Where the watcher records whether each inbox's folder is there, for the
     ///     runner.
     ///   - onChange: Called when ``degradation`` changes.
+    ///   - metrics: Where the time from a file's first sighting to its job is counted.
     package init(
         configuration: Configuration,
         clock: C,
@@ -89,9 +93,11 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) }, shouldReport: { !ResultWriter.isTemporaryName($0) })
         },
         availability: InboxAvailability = InboxAvailability(),
+        metrics: DaemonMetrics? = nil,
         onReady: @escaping @Sendable () -> Void = {},
         onChange: @escaping @Sendable () -> Void = {}
     ) {
+        self.metrics = metrics
         (settledSources, output) = AsyncStream.makeStream(of: [SettledSource].self)
         (inputs, feed) = AsyncStream.makeStream(of: Input.self)
         self.initialConfiguration = configuration
@@ -107,6 +113,16 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     /// inbox's share is away), for `STATUS=`; nil while all is well.
     package var degradation: String? {
         currentDegradation.withLock { $0 }
+    }
+
+    /// Each watched inbox, and whether it is polled (else inotify watches it).
+    package var watchModes: [String: Bool] {
+        watchFacts.withLock { $0.modes }
+    }
+
+    /// How many folders inotify watches now.
+    package var inotifyWatchCount: Int {
+        watchFacts.withLock { $0.source }?.watchedDirectoryCount ?? 0
     }
 
     /// Applies a reloaded configuration: new inboxes are watched and scanned, removed ones
@@ -138,6 +154,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         try await withThrowingDiscardingTaskGroup { group in
             // The event source exists from the start, or from the reload that adds the first inotify inbox.
             func forward(_ source: any FileEventSource) {
+                watchFacts.withLock { $0.source = source }
                 group.addTask { [feed] in
                     var failed = false
                     for await batch in source.eventBatches() {
@@ -175,6 +192,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             }
             scanNext()
             alarm.wake(at: state.nextDeadline())
+            watchFacts.withLock { $0.modes = state.watchModes }
             for await input in inputs.cancelOnGracefulShutdown() {
                 let now = clock.now
                 switch input {
@@ -204,11 +222,20 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                 if case .deadline = input {
                     let settled = state.settledPaths(now: now)
                     if !settled.isEmpty { output.yield(settled) }
+                    for wait in state.takeSettleWaits() { metrics?.settled(seconds: wait.seconds) }
                 }
+                // The modes change with the inboxes, a scan's probe, and when inotify fails (a degradation).
+                var modesMayHaveChanged = false
                 if state.degradation != currentDegradation.withLock({ $0 }) {
                     currentDegradation.withLock { $0 = state.degradation }
                     onChange()
+                    modesMayHaveChanged = true
                 }
+                switch input {
+                case .reconfigure, .scanned: modesMayHaveChanged = true
+                default: break
+                }
+                if modesMayHaveChanged { watchFacts.withLock { $0.modes = state.watchModes } }
                 scanNext()
                 alarm.wake(at: state.nextDeadline())
             }

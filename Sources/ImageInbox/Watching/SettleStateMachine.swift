@@ -62,6 +62,8 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
         var immediate = false
         var lastActivity: Instant
         var identity: FileSystem.Identity?
+        /// When the file was first seen arriving (kept while it goes on changing).
+        var firstSeen: Instant? = nil
         /// Which entry of ``deadlines`` is current for this path (older ones are skipped).
         var generation: UInt64 = 0
     }
@@ -185,7 +187,14 @@ package struct SettleStateMachine<Instant: InstantProtocol>: Sendable where Inst
         return .keepWaiting
     }
 
+    /// When `path` was first seen arriving, while it is pending.
+    package func firstSeen(_ path: String) -> Instant? {
+        pending[path]?.firstSeen
+    }
+
     private mutating func set(_ path: String, _ entry: Pending) {
+        var entry = entry
+        entry.firstSeen = pending[path]?.firstSeen ?? entry.firstSeen ?? entry.lastActivity
         if pending.updateValue(entry, forKey: path) == nil {
             pendingByDirectory[SourceName(path: path).directory, default: []].insert(SourceName(path: path).fileName)
         }

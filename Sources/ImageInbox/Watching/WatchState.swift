@@ -43,6 +43,9 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     private var handedOn: [String: FileSystem.Identity] = [:]
     private var polled: [String] = []
     private var watchedInboxes: [String] = []
+    /// How long each file handed on since the last ``takeSettleWaits()`` took from its first
+    /// sighting, for the metrics.
+    private var settleWaits: [Duration] = []
     private var scanQueue: [ScanStep] = []
     private var round: ScanRound?
     private var startupScanned = false
@@ -259,6 +262,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         var settled: [SettledSource] = []
         var triggers: Set<String> = []
         for path in machine.duePaths(now: now) {
+            let firstSeen = machine.firstSeen(path)
             switch machine.decide(path: path, identity: FileSystem.identity(of: path), now: now) {
             case .settled(let identity) where handedOn[path] != identity:
                 handedOn[path] = identity
@@ -269,6 +273,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
                     !hasPendingPart(ofBundle: trigger), triggers.insert(trigger).inserted
                 else { continue }
                 settled.append(SettledSource(inbox: inbox(of: trigger), path: trigger, identity: triggerIdentity))
+                if let firstSeen { settleWaits.append(firstSeen.duration(to: now)) }
             case .vanished:
                 handedOn[path] = nil
             case .settled, .keepWaiting:
@@ -276,6 +281,17 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             }
         }
         return settled
+    }
+
+    /// How long each file handed on since the last call waited from its first sighting.
+    mutating func takeSettleWaits() -> [Duration] {
+        defer { settleWaits = [] }
+        return settleWaits
+    }
+
+    /// Each watched inbox, and whether it is polled (else inotify watches it).
+    var watchModes: [String: Bool] {
+        Dictionary(watchedInboxes.map { inbox in (inbox, polled.contains(inbox)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Whether a file of the bundle whose instruction is `trigger` is still arriving (the trigger
