@@ -67,6 +67,10 @@ install -m 0755 "$bin/image-inbox" "$root/usr/local/bin/image-inbox"
 install -m 0644 systemd/image-inbox.service "$root/etc/systemd/system/image-inbox.service"
 install -D -m 0644 systemd/image-inbox.sysusers.conf "$root/etc/sysusers.d/image-inbox.conf"
 install -D -m 0644 systemd/image-inbox.tmpfiles.conf "$root/etc/tmpfiles.d/image-inbox.conf"
+# Servers that CI installed for other tests would start with the container and take their ports.
+for unit in prometheus.service postgresql.service smbd.service nmbd.service; do
+    ln -sf /dev/null "$root/etc/systemd/system/$unit"
+done
 mkdir -p "$root/etc/systemd/system/image-inbox.service.d"
 cat >"$root/etc/systemd/system/image-inbox.service.d/test.conf" <<UNIT
 [Service]
