@@ -1,6 +1,7 @@
 """Shared pieces of the benchmarks: the error type, bounded waiting, percentiles, /proc readers."""
 import math
 import os
+import socket
 import sys
 import time
 
@@ -105,3 +106,10 @@ def count_results(folder, suffix=".png"):
     """How many entries of `folder` (not below it) end with `suffix`."""
     with os.scandir(folder) as entries:
         return sum(1 for entry in entries if entry.name.endswith(suffix))
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

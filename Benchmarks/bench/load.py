@@ -5,9 +5,10 @@ Each measures image-inbox and then the reference script, each on a fresh stub an
 import os
 import time
 
-from .common import BenchError, count_results, cpu_seconds, distribution, peak_rss_mib, progress, wait_until
+from .common import BenchError, count_results, cpu_seconds, distribution, free_port, peak_rss_mib, progress, wait_until
 from .fixtures import READY_TIMEOUT_SECONDS, WAITING_SECONDS, write_prompts
 from .inotify import ResultWatcher
+from .scraper import Scraper
 from .report import Result
 from .workspace import WORKERS
 
@@ -58,6 +59,44 @@ def _throughput_run(context, count, ideal, kind):
         "efficiency": ideal / makespan, "makespan_s": makespan, "max_in_flight": stats["max_in_flight"],
         "cpu_ms_per_job": cpu / count * 1000, "peak_rss_mib": rss, "requests": stats["generations"],
     }
+
+
+def metrics_cost(context):
+    """The throughput scenario's daemon without metrics and with them scraped every second."""
+    count = context.size(2000, 300)
+    ideal = ideal_seconds(count)
+    result = Result("metrics", prompts=count, latency_ms=LATENCY_MS, concurrency=CONCURRENCY, scrape_interval_s=1)
+    runs = {}
+    for served in (False, True):
+        progress(f"metrics: image-inbox {'with metrics scraped every second' if served else 'without metrics'}, {count} prompts")
+        runs[served] = _metrics_run(context, count, ideal, served)
+    for name in ("cpu_ms_per_job", "efficiency", "peak_rss_mib"):
+        result.add(f"{name}_off", runs[False][name])
+        result.add(f"{name}_on", runs[True][name])
+    result.add("scrapes", runs[True]["scrapes"])
+    result.note("cpu_ms_per_job_on includes the scrapes' own cost; compare on and off as a ratio of one run")
+    return result
+
+
+def _metrics_run(context, count, ideal, served):
+    with context.workspace("metrics") as workspace:
+        staging, inbox = workspace.folder("staging"), workspace.folder("inbox")
+        names = [name for name, _ in write_prompts(staging, count, "metrics")]
+        stub = workspace.stub(LATENCY_MS)
+        address = f"127.0.0.1:{free_port()}" if served else None
+        daemon = workspace.daemon(stub, inbox, CONCURRENCY, metrics_address=address)
+        daemon.wait_ready(READY_TIMEOUT_SECONDS)
+        scraper = Scraper(f"http://{address}/metrics") if served else None
+        cpu_before = cpu_seconds(daemon.pid)
+        started = time.monotonic()
+        for name in names:
+            os.rename(os.path.join(staging, name), os.path.join(inbox, name))
+        wait_until(lambda: count_results(inbox) >= count, 10 * ideal + 60, f"{count} results", workspace.processes)
+        makespan = time.monotonic() - started
+        scrapes = scraper.stop() if scraper else 0
+        cpu, rss = cpu_seconds(daemon.pid) - cpu_before, peak_rss_mib(daemon.pid)
+        workspace.check_alive()
+    return {"cpu_ms_per_job": cpu / count * 1000, "efficiency": ideal / makespan, "peak_rss_mib": rss, "scrapes": scrapes}
 
 
 def detection(context):

@@ -72,11 +72,15 @@ class Workspace:
     def stub(self, latency_ms=0):
         return Stub(self, latency_ms)
 
-    def daemon(self, stub, inbox, concurrency=32, state_dir=None, watch="{mode: auto}", log_level=None):
-        """image-inbox on `inbox`; `watch` is the configuration's `watch:` value, in YAML."""
+    def daemon(self, stub, inbox, concurrency=32, state_dir=None, watch="{mode: auto}", log_level=None,
+               metrics_address=None):
+        """image-inbox on `inbox`; `watch` is the configuration's `watch:` value, in YAML;
+        `metrics_address` (HOST:PORT) serves its metrics."""
         config = self.path(f"config-{self.next_id()}.yaml")
         with open(config, "w", encoding="utf-8") as file:
             file.write(f"watch: {watch}\n")
+            if metrics_address:
+                file.write(f"metrics_address: \"{metrics_address}\"\n")
         state_dir = state_dir or self.folder("state")
         return Daemon(self, stub, inbox, concurrency, state_dir, config, log_level)
 
