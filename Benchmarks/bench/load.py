@@ -39,25 +39,33 @@ def throughput(context):
     return result
 
 
-def _throughput_run(context, count, ideal, kind):
+def _throughput_run(context, count, ideal, kind, scraped=False):
+    """One burst of `count` renamed-in prompts; `scraped`: image-inbox serves its metrics and a
+    Prometheus stand-in fetches them every second."""
     with context.workspace("throughput") as workspace:
         staging, inbox = workspace.folder("staging"), workspace.folder("inbox")
         names = [name for name, _ in write_prompts(staging, count, "throughput")]
         stub = workspace.stub(LATENCY_MS)
-        worker = workspace.worker(kind, stub, inbox, CONCURRENCY)
+        address = f"127.0.0.1:{free_port()}" if scraped else None
+        if scraped:
+            worker = workspace.daemon(stub, inbox, CONCURRENCY, metrics_address=address)
+        else:
+            worker = workspace.worker(kind, stub, inbox, CONCURRENCY)
         worker.wait_ready(READY_TIMEOUT_SECONDS)
+        scraper = Scraper(f"http://{address}/metrics") if scraped else None
         cpu_before = cpu_seconds(worker.pid)
         started = time.monotonic()
         for name in names:
             os.rename(os.path.join(staging, name), os.path.join(inbox, name))
         wait_until(lambda: count_results(inbox) >= count, 10 * ideal + 60, f"{count} results", workspace.processes)
         makespan = time.monotonic() - started
+        scrapes = scraper.stop() if scraper else 0
         cpu, rss = cpu_seconds(worker.pid) - cpu_before, peak_rss_mib(worker.pid)
         stats = stub.stats()
         workspace.check_alive()
     return {
         "efficiency": ideal / makespan, "makespan_s": makespan, "max_in_flight": stats["max_in_flight"],
-        "cpu_ms_per_job": cpu / count * 1000, "peak_rss_mib": rss, "requests": stats["generations"],
+        "cpu_ms_per_job": cpu / count * 1000, "peak_rss_mib": rss, "requests": stats["generations"], "scrapes": scrapes,
     }
 
 
@@ -67,36 +75,15 @@ def metrics_cost(context):
     ideal = ideal_seconds(count)
     result = Result("metrics", prompts=count, latency_ms=LATENCY_MS, concurrency=CONCURRENCY, scrape_interval_s=1)
     runs = {}
-    for served in (False, True):
-        progress(f"metrics: image-inbox {'with metrics scraped every second' if served else 'without metrics'}, {count} prompts")
-        runs[served] = _metrics_run(context, count, ideal, served)
+    for scraped in (False, True):
+        progress(f"metrics: image-inbox {'with metrics scraped every second' if scraped else 'without metrics'}, {count} prompts")
+        runs[scraped] = _throughput_run(context, count, ideal, "image-inbox", scraped)
     for name in ("cpu_ms_per_job", "efficiency", "peak_rss_mib"):
         result.add(f"{name}_off", runs[False][name])
         result.add(f"{name}_on", runs[True][name])
     result.add("scrapes", runs[True]["scrapes"])
     result.note("cpu_ms_per_job_on includes the scrapes' own cost; compare on and off as a ratio of one run")
     return result
-
-
-def _metrics_run(context, count, ideal, served):
-    with context.workspace("metrics") as workspace:
-        staging, inbox = workspace.folder("staging"), workspace.folder("inbox")
-        names = [name for name, _ in write_prompts(staging, count, "metrics")]
-        stub = workspace.stub(LATENCY_MS)
-        address = f"127.0.0.1:{free_port()}" if served else None
-        daemon = workspace.daemon(stub, inbox, CONCURRENCY, metrics_address=address)
-        daemon.wait_ready(READY_TIMEOUT_SECONDS)
-        scraper = Scraper(f"http://{address}/metrics") if served else None
-        cpu_before = cpu_seconds(daemon.pid)
-        started = time.monotonic()
-        for name in names:
-            os.rename(os.path.join(staging, name), os.path.join(inbox, name))
-        wait_until(lambda: count_results(inbox) >= count, 10 * ideal + 60, f"{count} results", workspace.processes)
-        makespan = time.monotonic() - started
-        scrapes = scraper.stop() if scraper else 0
-        cpu, rss = cpu_seconds(daemon.pid) - cpu_before, peak_rss_mib(daemon.pid)
-        workspace.check_alive()
-    return {"cpu_ms_per_job": cpu / count * 1000, "efficiency": ideal / makespan, "peak_rss_mib": rss, "scrapes": scrapes}
 
 
 def detection(context):
