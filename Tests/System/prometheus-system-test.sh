@@ -22,8 +22,8 @@ bin=${BIN:-$(swift build -c release --show-bin-path)}
 work=$(mktemp -d /var/tmp/image-inbox-prometheus.XXXXXX)
 pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -55,6 +55,8 @@ result = json.load(sys.stdin)["data"]["result"]
 print(result[0]["value"][1] if result else "none")'
 }
 query_is() { [ "$(query "$1")" = "$2" ]; }
+# query_near EXPR NUMBER: whether the query's value is NUMBER, to a millionth.
+query_near() { python3 -c 'import sys; sys.exit(0 if abs(float(sys.argv[1]) - float(sys.argv[2])) < 1e-6 else 1)' "$(query "$1")" "$2"; }
 
 mkdir -p "$work/inbox" "$work/staging" "$work/state"
 stub_port_file=$work/stub.port
@@ -104,6 +106,9 @@ mv "$work"/staging/*.prompt "$work/inbox/"
 all_answered() { [ "$(find "$work/inbox" -name '*.png' -o -name '*.error.txt' | wc -l)" -ge 20 ]; }
 wait_for 120 "20 results and error notes" all_answered
 wait_for 30 "Prometheus to see 20 jobs end" query_is 'sum(image_inbox_jobs_total)' 20
+# The gauges are read from the ledger at the scrape: the scrape after the last job has them all.
+ledger_usd=$("$bin/image-inbox" status --json --state-dir "$work/state" | python3 -c 'import json, sys; print(round(json.load(sys.stdin)["cost_total"], 6))')
+wait_for 10 "Prometheus to see today's spend" query_near image_inbox_spent_today_usd "$ledger_usd"
 
 check "jobs done" 18 "$(query 'sum(image_inbox_jobs_total{outcome="done"})')"
 check "jobs failed" 2 "$(query 'sum(image_inbox_jobs_total{outcome="failed"})')"
@@ -112,7 +117,6 @@ check "requests answered 5xx" 2 "$(query 'sum(image_inbox_api_requests_total{sta
 check "request durations counted" 20 "$(query 'sum(image_inbox_api_request_duration_seconds_count)')"
 check "jobs queued" 0 "$(query 'sum(image_inbox_queue_jobs{state="queued"})')"
 check "inbox watched with inotify" 1 "$(query "image_inbox_watched_folders{mode=\"inotify\"}")"
-ledger_usd=$("$bin/image-inbox" status --json --state-dir "$work/state" | python3 -c 'import json, sys; print(round(json.load(sys.stdin)["cost_total"], 6))')
 spent_usd=$(query 'sum(image_inbox_spent_usd_total)' | python3 -c 'import sys; print(round(float(sys.stdin.read()), 6))')
 check "dollars spent, as the ledger counts them" "$ledger_usd" "$spent_usd"
 today_usd=$(query 'image_inbox_spent_today_usd' | python3 -c 'import sys; print(round(float(sys.stdin.read()), 6))')
@@ -130,6 +134,7 @@ fi
 # A refused key pauses the queue (the job waits, nothing fails) and the alert fires after its minute.
 kill -TERM "$daemon"
 wait "$daemon" || true
+pids=("${pids[@]/$daemon}")
 start_daemon "$work/wrong-key"
 echo "A lighthouse at dawn" >"$work/staging/after-401.prompt"
 mv "$work/staging/after-401.prompt" "$work/inbox/"

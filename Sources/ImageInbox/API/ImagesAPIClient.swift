@@ -77,7 +77,7 @@ package struct ImagesAPIClient: ImageGenerating {
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
         let encoded = try JSONEncoder().encode(body)
         httpRequest.body = .bytes(ByteBuffer(bytes: encoded))
-        let call = Call(endpoint: "generations", model: parameters.model, uploadedBytes: encoded.count)
+        let call = Call(endpoint: "generations", model: modelLabel(parameters.model), uploadedBytes: encoded.count)
         return try await perform(httpRequest, call, beforeDownload: beforeDownload)
     }
 
@@ -107,7 +107,7 @@ package struct ImagesAPIClient: ImageGenerating {
         var httpRequest = authorizedRequest(path: "/images/edits")
         httpRequest.headers.add(name: "Content-Type", value: body.contentType)
         httpRequest.body = .stream(body.chunks(), length: .known(body.contentLength))
-        let call = Call(endpoint: "edits", model: parameters.model, uploadedBytes: Int(body.contentLength))
+        let call = Call(endpoint: "edits", model: modelLabel(parameters.model), uploadedBytes: Int(body.contentLength))
         return try await perform(httpRequest, call, beforeDownload: beforeDownload)
     }
 
@@ -118,6 +118,10 @@ package struct ImagesAPIClient: ImageGenerating {
         request.headers.add(name: "Authorization", value: "Bearer \(configuration.apiKey.value)")
         request.headers.add(name: "User-Agent", value: "image-inbox/\(ImageInboxVersion.current)")
         return request
+    }
+
+    private func modelLabel(_ model: String) -> String {
+        DaemonMetrics.modelLabel(model, providerDefault: configuration.profile.defaultModel)
     }
 
     /// What a request is, for its metrics.

@@ -250,17 +250,19 @@ package struct Ledger: Sendable {
     ///
     /// - Returns: The failed job, whose id the error file names.
     package func recordFailure(sourcePath: String, inbox: String, contentHash: String, kind: String, error: ImageInboxError, now: Date) async throws -> JobRecord {
-        defer { metrics?.jobEnded(inbox: inbox, outcome: .failed) }
-        return try await commits.write { db in
-            var record = try Self.job(db, sourcePath, contentHash)
-                ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .failed, now: now)
+        let (record, newlyFailed) = try await commits.write { db in
+            let found = try Self.job(db, sourcePath, contentHash)
+            var record = found ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .failed, now: now)
             record.state = .failed
             record.errorCode = error.code.description
             record.lastError = error.message
             record.updatedAt = now
             try record.save(db)
-            return record
+            // An edit bundle's instruction comes again as each of its parts settles: one failure.
+            return (record, found?.state != .failed)
         }
+        if newlyFailed { metrics?.jobEnded(inbox: inbox, outcome: .failed) }
+        return record
     }
 
     /// Adds the estimated cost of an answer that was billed but could not be used to a running
@@ -292,8 +294,9 @@ package struct Ledger: Sendable {
             try Self.addEarlierCost(db, to: &record, usd: billedUSD, isEstimate: costIsEstimate)
             try record.save(db)
         }
-        metrics?.jobEnded(inbox: record.inbox, outcome: .failed)
+        // Dollars first: a scrape that sees the job end sees its cost.
         metrics?.spent(usd: billedUSD ?? 0, inbox: record.inbox)
+        metrics?.jobEnded(inbox: record.inbox, outcome: .failed)
     }
 
     /// Sets `record`'s cost to `usd` plus what the ledger already counted for it (answers that
@@ -344,8 +347,8 @@ package struct Ledger: Sendable {
                 requestID, encodedOutputs, made, made, madeIsEstimate, made, usage.inputTokens, usage.outputTokens, LedgerDate.text(now), record.id,
             ])
         }
-        metrics?.jobEnded(inbox: record.inbox, outcome: .done)
         metrics?.spent(usd: made ?? 0, inbox: record.inbox)
+        metrics?.jobEnded(inbox: record.inbox, outcome: .done)
     }
 
     /// Records where a finished job's results were written, once they were (results held while

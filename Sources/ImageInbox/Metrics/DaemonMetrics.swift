@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The daemon's Prometheus metrics: counted where things happen (a job's end, a request, a
 /// ledger write, a file settling) and, for what the ledger and the runner already know (jobs
@@ -28,6 +29,8 @@ package final class DaemonMetrics: Sendable {
     private let budget: Gauge
     private let configuredConcurrency: Gauge
     private let effectiveConcurrency: Gauge
+    /// The inboxes whose gauges the last scrape set: those of an inbox a reload removed go away.
+    private let inboxesShown = Mutex<Set<String>>([])
 
     package init(version: String = ImageInboxVersion.current) {
         registry.makeGauge(descriptor: Self.describe("build_info", "", "The running version (always 1)."), labels: [("version", version)])
@@ -73,6 +76,14 @@ package final class DaemonMetrics: Sendable {
         registry.makeCounter(descriptor: Self.spentTotal, labels: [("inbox", inbox)]).increment(by: usd)
     }
 
+    /// The `model` label for `model`: the provider's default or a model the price table knows,
+    /// else `other` (front matter on the share names the model, and a label must not take any
+    /// value someone types).
+    package static func modelLabel(_ model: String, providerDefault: String) -> String {
+        let bare = model.split(separator: "/").last.map(String.init) ?? model
+        return model == providerDefault || PriceTable.standard.prices[bare] != nil ? model : "other"
+    }
+
     /// One request to the images API ended, answered with `status` or (nil) with no answer.
     package func requestEnded(provider: String, model: String, endpoint: String, status: Int?, seconds: Double, uploadedBytes: Int) {
         let statusClass = status.map { "\($0 / 100)xx" } ?? "error"
@@ -105,6 +116,19 @@ package final class DaemonMetrics: Sendable {
     /// - Parameter ledgerRead: false when the ledger could not be read: its gauges (jobs by
     ///   state, today's spend) keep the values of the last scrape.
     package func update(_ snapshot: MetricsSnapshot, ledgerRead: Bool = true) {
+        let shown = Set(snapshot.jobsByInbox.keys).union(snapshot.watchModes.keys)
+        let gone = inboxesShown.withLock { previous in
+            defer { previous = ledgerRead ? shown : previous.union(shown) }
+            return ledgerRead ? previous.subtracting(shown) : []
+        }
+        for inbox in gone {
+            for state in MetricsSnapshot.QueueState.allCases {
+                registry.unregisterGauge(registry.makeGauge(descriptor: Self.queueJobs, labels: [("inbox", inbox), ("state", state.rawValue)]))
+            }
+            for mode in ["inotify", "poll"] {
+                registry.unregisterGauge(registry.makeGauge(descriptor: Self.watched, labels: [("inbox", inbox), ("mode", mode)]))
+            }
+        }
         for (inbox, counts) in snapshot.jobsByInbox {
             for state in MetricsSnapshot.QueueState.allCases {
                 registry.makeGauge(descriptor: Self.queueJobs, labels: [("inbox", inbox), ("state", state.rawValue)]).set(to: Double(counts[state] ?? 0))
