@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ImageInbox
 
 /// `image-inbox check`: is everything in place for the daemon to run?
@@ -19,6 +20,9 @@ struct CheckCommand: AsyncParsableCommand {
         } catch let error as ImageInboxError {
             print("problem: \(error.message)")
             throw ExitCode.failure
+        }
+        for variable in ConfigurationSchema.unknownEnvironmentVariables(in: ProcessInfo.processInfo.environment) {
+            print("warning: \(variable.name) sets nothing and is ignored" + (variable.meant.map { "; did you mean \($0)?" } ?? ""))
         }
         let check = ConfigurationCheck(settings)
         for finding in check.findings {

@@ -31,6 +31,12 @@ struct RunCommand: AsyncParsableCommand {
         let settings = try await load()
         LogTarget.bootstrap(logTarget, level: settings.logLevel)
         let logger = Logger(label: "image-inbox")
+        for variable in ConfigurationSchema.unknownEnvironmentVariables(in: ProcessInfo.processInfo.environment) {
+            logger.warning(
+                "An IMAGE_INBOX_ environment variable sets nothing, it is ignored",
+                metadata: ["variable": "\(variable.name)", "variable.meant": "\(variable.meant ?? "none")"]
+            )
+        }
         let (statusChanges, statusChanged) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let notifier = ServiceNotifier()
         // Held until the process ends: a second daemon on this state directory or these inboxes refuses to start.

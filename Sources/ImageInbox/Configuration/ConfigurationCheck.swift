@@ -43,6 +43,9 @@ package struct ConfigurationCheck: Sendable {
             }
         }
         checkStateDirectory(configuration.stateDirectory)
+        if let address = configuration.metricsAddress {
+            ok("metrics served at http://\(address)/metrics")
+        }
         if inotifyInboxes > 0, let text = try? String(contentsOfFile: inotifyLimitsDirectory + "/max_user_watches", encoding: .utf8),
             let watches = Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
         {

@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// The daemon's configuration file, checked before swift-configuration reads it.
 ///
@@ -23,11 +24,21 @@ package enum ConfigurationFile {
                 message: "The configuration file '\(path)' is larger than \(maximumSize / 1024) KB; it holds a few settings."
             )
         }
+        let document: Node?
         do {
-            _ = try GuardedYAML.load(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumSize)
+            document = try GuardedYAML.compose(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumSize)
         } catch {
             let place = error.place()
             throw ImageInboxError(code: .invalidConfiguration, message: "The configuration file '\(path)'\(place) \(error.problem).", cause: error)
+        }
+        guard let document else { return }
+        let problems = ConfigurationSchema.problems(in: document)
+        guard problems.isEmpty else {
+            let listed = problems.map { "- \($0)" }.joined(separator: "\n")
+            throw ImageInboxError(
+                code: .invalidConfiguration,
+                message: "The configuration file '\(path)' has \(problems.count == 1 ? "a setting" : "settings") it can't use:\n\(listed)"
+            )
         }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Yams
+package import Yams
 
 /// YAML from files that people and admins write, read so that no file can exhaust the daemon.
 ///
@@ -40,6 +40,13 @@ package enum GuardedYAML {
     /// - Throws: ``Refusal`` for a document larger than `maximumBytes`, one with anchors or
     ///   aliases, one nested too deep, or one that is not valid YAML.
     package static func load(_ text: String, maximumBytes: Int) throws(Refusal) -> Any? {
+        try compose(text, maximumBytes: maximumBytes)?.any
+    }
+
+    /// Composes `text` into its node tree (with each node's line), refusing what ``load(_:maximumBytes:)`` refuses.
+    ///
+    /// - Returns: The document's root node; nil for an empty document.
+    package static func compose(_ text: String, maximumBytes: Int) throws(Refusal) -> Node? {
         guard text.utf8.count <= maximumBytes else {
             throw Refusal(problem: "is \(text.utf8.count / 1024) KB; at most \(maximumBytes / 1024) KB is read")
         }
@@ -57,7 +64,17 @@ package enum GuardedYAML {
         guard let root else { return nil }
         // A node holds its anchor weakly and the parser holds them all: it must outlive the check.
         try withExtendedLifetime(parser) { () throws(Refusal) in try check(root, depth: 1) }
-        return root.any
+        return root
+    }
+
+    /// The line of each key of a mapping document (from 1); empty for any other document.
+    package static func keyLines(of document: Node) -> [String: Int] {
+        guard case .mapping(let mapping) = document else { return [:] }
+        var lines: [String: Int] = [:]
+        for (key, _) in mapping {
+            if let name = key.string, let line = key.mark?.line { lines[name] = line }
+        }
+        return lines
     }
 
     private static func check(_ node: Node, depth: Int) throws(Refusal) {

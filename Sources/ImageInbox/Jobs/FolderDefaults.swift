@@ -1,4 +1,5 @@
 import Foundation
+import Yams
 
 /// A folder's own defaults: `image-inbox.yaml` in any folder of an inbox sets parameters for that
 /// folder and everything below it, so that a share admin can make a "posters-hq" folder that
@@ -27,8 +28,11 @@ package enum FolderDefaults {
     static func read(_ path: String) throws(ImageInboxError) -> ImageParameters? {
         guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: maximumFileSize) else { return nil }
         let mapping: [String: Any]
+        let keyLines: [String: Int]
         do {
-            mapping = try (GuardedYAML.load(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumFileSize) as? [String: Any]) ?? [:]
+            let document = try GuardedYAML.compose(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumFileSize)
+            mapping = document?.any as? [String: Any] ?? [:]
+            keyLines = document.map(GuardedYAML.keyLines(of:)) ?? [:]
         } catch {
             let place = error.place()
             throw ImageInboxError(
@@ -37,6 +41,6 @@ package enum FolderDefaults {
                 cause: error
             )
         }
-        return try ImageParameters(mapping: mapping, origin: "folder defaults '\(path)'")
+        return try ImageParameters(mapping: mapping, origin: "folder defaults '\(path)'", keyLines: keyLines)
     }
 }

@@ -68,14 +68,16 @@ extension ImageParameters {
     ///   - mapping: The mapping (front matter, a folder's `image-inbox.yaml`, configuration defaults).
     ///   - origin: How to name the mapping in error messages ("front matter", "image-inbox.yaml").
     ///   - extraKeys: Keys that the caller reads itself and that are therefore not unknown here.
+    ///   - keyLines: The line of each key in its file, for the message that names an unknown one.
     /// - Throws: ``ImageInboxError`` `invalidParameter` for an unknown key or a value of the wrong type.
-    package init(mapping: [String: Any], origin: String, extraKeys: Set<String> = []) throws(ImageInboxError) {
+    package init(mapping: [String: Any], origin: String, extraKeys: Set<String> = [], keyLines: [String: Int] = [:]) throws(ImageInboxError) {
         self.init()
         for key in mapping.keys.sorted() where !Self.keys.contains(key) && !extraKeys.contains(key) {
+            let known = Self.keys + extraKeys.sorted()
+            let suggestion = KeySuggestion.nearest(to: key, among: known).map { "Did you mean '\($0)'? " } ?? ""
             throw ImageInboxError(
                 code: .invalidParameter,
-                message: "Unknown key '\(key)' in the \(origin). "
-                    + "Use one of: \(Self.keys.joined(separator: ", ")).",
+                message: "Unknown key '\(key)'\(keyLines[key].map { " (line \($0))" } ?? "") in the \(origin). \(suggestion)Use one of: \(known.joined(separator: ", ")).",
             )
         }
         model = try Self.string(mapping, "model", origin)
