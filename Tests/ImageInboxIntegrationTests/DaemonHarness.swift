@@ -43,6 +43,7 @@ struct DaemonHarness {
         pauseProbeInterval: Duration = .seconds(1),
         maximumUSDPerDay: Double? = nil,
         orphanTimeout: Duration = .seconds(600),
+        output: OutputOwnership = .inherited,
         _ body: () async throws -> Void
     ) async throws {
         var logger = Logger(label: "image-inbox-test")
@@ -69,7 +70,8 @@ struct DaemonHarness {
                 retry: retry,
                 pauseProbeInterval: pauseProbeInterval,
                 maximumUSDPerDay: maximumUSDPerDay,
-                orphanTimeout: orphanTimeout
+                orphanTimeout: orphanTimeout,
+                output: output
             ),
             sources: watcher.settledSources,
             generator: ImagesAPIClient(

@@ -53,6 +53,8 @@ struct DaemonConfigurationTests {
         ("defaults.format", .string("gif")), ("max_usd_per_day", .double(-1)), ("retry.max_attempts", .int(0)),
         ("pause_probe_seconds", .double(0)), ("concurrency", .int(0)), ("max_usd_per_day", .string("five")),
         ("watch.quiet_seconds", .string("soon")), ("dry_run", .string("maybe")),
+        ("output.mode", .string("rwxr-xr-x")), ("output.mode", .string("4755")), ("output.group", .string("no-such-group-here")),
+        ("metrics_address", .string("0.0.0.0")),
     ])
     func invalidSettingsAreRefusedByName(key: String, bad: ConfigContent) async throws {
         var values: [AbsoluteConfigKey: ConfigValue] = [
@@ -78,5 +80,18 @@ struct DaemonConfigurationTests {
         #expect(key.value == "sk-secret-value-123")
         #expect("\(key)" == "[redacted]")
         #expect(key.redact("echo sk-secret-value-123 back") == "echo [redacted] back")
+    }
+}
+
+extension DaemonConfigurationTests {
+    @Test func outputModeAndGroupAreRead() async throws {
+        let settings = try await configuration([
+            "inboxes": ConfigValue(.stringArray([inbox]), isSecret: false), "dry_run": ConfigValue(.bool(true), isSecret: false),
+            "output.mode": ConfigValue(.int(664), isSecret: false), "output.group": value("root"),
+            "metrics_address": value("127.0.0.1:9464"),
+        ])
+        #expect(settings.output.mode == 0o664, "an unquoted 0664 reads as 664: the same digits")
+        #expect(settings.output.group == 0)
+        #expect(settings.metricsAddress == MetricsAddress("127.0.0.1:9464"))
     }
 }

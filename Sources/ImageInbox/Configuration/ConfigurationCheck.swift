@@ -43,6 +43,9 @@ package struct ConfigurationCheck: Sendable {
             }
         }
         checkStateDirectory(configuration.stateDirectory)
+        if let group = configuration.output.group {
+            checkOutputGroup(group, named: configuration.outputGroupName ?? String(group))
+        }
         if let address = configuration.metricsAddress {
             ok("metrics served at http://\(address)/metrics")
         }
@@ -55,6 +58,38 @@ package struct ConfigurationCheck: Sendable {
             } else {
                 ok("inotify: \(folders) folders to watch, fs.inotify.max_user_watches is \(watches)")
             }
+        }
+    }
+
+    /// Whether the daemon's user may give results `group`: root may, others only a group they are
+    /// in. Run as root (`sudo image-inbox check`), the service's user `image-inbox` is judged.
+    private mutating func checkOutputGroup(_ group: UInt32, named name: String) {
+        let userName: String
+        let primaryGroup: gid_t
+        if geteuid() == 0, let service = getpwnam("image-inbox") {
+            (userName, primaryGroup) = ("image-inbox", service.pointee.pw_gid)
+        } else if let me = getpwuid(geteuid()) {
+            if geteuid() == 0 {
+                ok("output.group \(name): root may give results any group")
+                return
+            }
+            (userName, primaryGroup) = (String(cString: me.pointee.pw_name), me.pointee.pw_gid)
+        } else {
+            return
+        }
+        var count: Int32 = 64
+        var groups = [gid_t](repeating: 0, count: Int(count))
+        if getgrouplist(userName, primaryGroup, &groups, &count) < 0 {
+            groups = [gid_t](repeating: 0, count: Int(count))
+            _ = getgrouplist(userName, primaryGroup, &groups, &count)
+        }
+        if groups.prefix(Int(count)).contains(gid_t(group)) {
+            ok("output.group \(name): \(userName) is in it, so results and notes get it")
+        } else {
+            problem(
+                "output.group \(name): \(userName) is not in it, so results and notes would keep their default group; "
+                    + "add it with 'usermod -aG \(name) \(userName)' (then restart the service), or make the folders setgid to that group instead"
+            )
         }
     }
 

@@ -64,6 +64,7 @@ package enum ConfigurationSchema {
             "mode": .text, "settle_seconds": .number, "quiet_seconds": .number, "poll_interval_seconds": .number,
             "rescan_interval_seconds": .number,
         ]),
+        "output": .section(["mode": .text, "group": .text]),
         "retry": .section([
             "max_attempts": .wholeNumber, "give_up_after_seconds": .number, "notice_after_seconds": .number,
             "base_delay_seconds": .number, "max_delay_seconds": .number,

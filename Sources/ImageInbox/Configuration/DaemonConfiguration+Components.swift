@@ -14,7 +14,8 @@ extension DaemonConfiguration {
             pauseProbeInterval: pauseProbeInterval,
             maximumUSDPerDay: maximumUSDPerDay,
             creditUSD: creditUSD,
-            orphanTimeout: orphanTimeout
+            orphanTimeout: orphanTimeout,
+            output: output
         )
     }
 

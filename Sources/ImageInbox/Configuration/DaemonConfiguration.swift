@@ -45,6 +45,10 @@ package struct DaemonConfiguration: Sendable {
     /// The most megabytes of finished images kept in the state directory while their inbox is
     /// away; past it, new jobs wait.
     package var heldResultsMaximumMB: Int
+    /// The mode and group of results and notes (`output.mode`, `output.group`).
+    package var output = OutputOwnership.inherited
+    /// The group `output.group` names, as written (for messages).
+    package var outputGroupName: String?
     /// Where `GET /metrics` is served (`metrics_address`); nil: no metrics endpoint.
     package var metricsAddress: MetricsAddress?
 
@@ -210,6 +214,20 @@ package struct DaemonConfiguration: Sendable {
         if let rate = creditUSD, rate <= 0 { throw invalid("credit_usd must be a positive number of dollars per credit.") }
         if let limit = maximumUSDPerDay, limit <= 0 { throw invalid("max_usd_per_day must be a positive number of dollars.") }
 
+        // YAML reads an unquoted 0664 as the number 664: its digits are the mode all the same.
+        if let text = reader.string(forKey: "output.mode") ?? reader.int(forKey: "output.mode").map(String.init) {
+            guard let mode = OutputOwnership.mode(from: text) else {
+                throw invalid("output.mode '\(text)' is not a file mode such as \"0664\" (octal, at most 0777).")
+            }
+            output.mode = mode
+        }
+        if let name = reader.string(forKey: "output.group") ?? reader.int(forKey: "output.group").map(String.init) {
+            guard let group = OutputOwnership.group(named: name) else {
+                throw invalid("output.group '\(name)' is not a group on this system. Create it or name another (getent group lists them).")
+            }
+            output.group = group
+            outputGroupName = name
+        }
         if let address = reader.string(forKey: "metrics_address"), !address.isEmpty {
             guard let parsed = MetricsAddress(address) else {
                 throw invalid("metrics_address '\(address)' is not HOST:PORT with an IP address (for example 127.0.0.1:9464 or [::1]:9464).")

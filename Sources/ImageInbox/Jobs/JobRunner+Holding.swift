@@ -45,7 +45,8 @@ extension JobRunner {
             var logger = self.logger
             logger[metadataKey: "file.path"] = "\(entry.sourcePath)"
             logger[metadataKey: "job.id"] = "\(entry.jobID)"
-            let delivered = await FileSystem.offloaded { Result { () throws(ImageInboxError) in try heldResults.deliver(entry) } }
+            let ownership = output(logger)
+            let delivered = await FileSystem.offloaded { Result { () throws(ImageInboxError) in try heldResults.deliver(entry, ownership: ownership) } }
             switch delivered {
             case .success(let outputs):
                 await recording("where the held results went", consequence: "image-inbox status lists the job without its results", logger: logger) {

@@ -215,9 +215,10 @@ extension JobRunner {
         var attempt = 1
         while true {
             let stem = work.resultStem(for: source)
+            let ownership = output(logger)
             let written = await FileSystem.offloaded {
                 Result { () throws(ImageInboxError) in
-                    try ResultWriter.write(embedded, stem: stem, fileExtension: format.fileExtension, numbered: embedded.count > 1)
+                    try ResultWriter.write(embedded, stem: stem, fileExtension: format.fileExtension, numbered: embedded.count > 1, ownership: ownership)
                 }
             }
             do {

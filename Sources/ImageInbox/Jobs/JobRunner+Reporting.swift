@@ -64,7 +64,7 @@ extension JobRunner {
         let message = configuration.apiKey?.redact(problem.message) ?? problem.message
         let report = ErrorReport(sourcePath: source.path, error: problem, jobID: record.id, date: now())
         do {
-            let written = try report.write(redacting: configuration.apiKey)
+            let written = try report.write(redacting: configuration.apiKey, ownership: output(logger))
             logger.warning(
                 written ? "Job failed, reported in the folder" : "Job failed; an error file of someone else's is in the way",
                 metadata: ["error.code": "\(problem.code)", "error": "\(message)"]

@@ -129,8 +129,8 @@ extension JobRunner {
         }
         guard now().timeIntervalSince(since) >= configuration.retry.noticeAfter.seconds else { return }
         let note = WaitingNote(sourcePath: source.path, error: error, failingSince: since, nextAttempt: nextAttempt, attempts: attempt, jobID: job.id)
-        let key = configuration.apiKey
-        let written = await FileSystem.offloaded { Result { () throws(ImageInboxError) in try note.write(redacting: key) } }
+        let (key, ownership) = (configuration.apiKey, output(logger))
+        let written = await FileSystem.offloaded { Result { () throws(ImageInboxError) in try note.write(redacting: key, ownership: ownership) } }
         if case .failure(let problem) = written {
             logger.warning("The note saying the image is late could not be written", metadata: ["error": "\(problem.message)"])
         }

@@ -37,6 +37,8 @@ package final class JobRunner: Service {
         package var creditUSD: Double?
         /// How long an edit bundle waits for a missing part before that is reported.
         package var orphanTimeout: Duration
+        /// The mode and group of results and notes (`output.mode`, `output.group`).
+        package var output: OutputOwnership
 
         package init(
             profile: ProviderProfile,
@@ -49,7 +51,8 @@ package final class JobRunner: Service {
             maximumUSDPerDay: Double? = nil,
             prices: PriceTable = .standard,
             creditUSD: Double? = nil,
-            orphanTimeout: Duration = .seconds(600)
+            orphanTimeout: Duration = .seconds(600),
+            output: OutputOwnership = .inherited
         ) {
             self.profile = profile
             self.defaults = defaults
@@ -62,6 +65,7 @@ package final class JobRunner: Service {
             self.prices = prices
             self.creditUSD = creditUSD ?? profile.defaultCreditUSD
             self.orphanTimeout = orphanTimeout
+            self.output = output
         }
     }
 
@@ -128,6 +132,19 @@ package final class JobRunner: Service {
         self.onChange = onChange
         self.availability = availability
         self.heldResults = heldResults
+    }
+
+    /// How results and notes are owned, with a refusal to set the mode or group logged on `logger`.
+    func output(_ logger: Logger) -> OutputOwnership {
+        var ownership = configuration.output
+        guard ownership.mode != nil || ownership.group != nil else { return ownership }
+        ownership.refused = { path, code in
+            logger.warning(
+                "Can't give a result or note the configured mode or group, it keeps the default",
+                metadata: ["output.path": "\(path)", "error": "\(FileSystem.describe(code))"]
+            )
+        }
+        return ownership
     }
 
     /// The current configuration (a reload may change it between jobs).

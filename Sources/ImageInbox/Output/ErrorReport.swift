@@ -78,14 +78,16 @@ package struct ErrorReport: Sendable {
 
     /// Writes the report next to the source, replacing an earlier report of the daemon's.
     ///
-    /// - Parameter key: Redacted from the text, whatever a provider echoed back.
+    /// - Parameters:
+    ///   - key: Redacted from the text, whatever a provider echoed back.
+    ///   - ownership: The note's mode and group.
     /// - Returns: false when a file of someone else's has that name (it is left alone).
     @discardableResult
-    package func write(redacting key: APIKey?) throws(ImageInboxError) -> Bool {
+    package func write(redacting key: APIKey?, ownership: OutputOwnership = .inherited) throws(ImageInboxError) -> Bool {
         let path = Self.path(for: sourcePath)
         if FileSystem.exists(path) && !Self.isOurs(path, marker: Self.marker) { return false }
         let content = key.map { $0.redact(text) } ?? text
-        try ResultWriter.replace(path, with: Array(content.utf8))
+        try ResultWriter.replace(path, with: Array(content.utf8), ownership: ownership)
         return true
     }
 

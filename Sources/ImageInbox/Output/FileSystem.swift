@@ -118,9 +118,17 @@ package enum FileSystem {
     }
 
     /// Writes `bytes` to a new file at `path` (which must not exist) and flushes it to disk.
-    package static func writeNewFile(_ path: String, _ bytes: [UInt8], permissions: UInt32 = 0o664) -> Result<Void, SyscallError> {
+    ///
+    /// - Parameter ownership: The mode and group set on the file before anything is written.
+    package static func writeNewFile(
+        _ path: String,
+        _ bytes: [UInt8],
+        permissions: UInt32 = 0o664,
+        ownership: OutputOwnership = .inherited
+    ) -> Result<Void, SyscallError> {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(permissions))
         guard fd >= 0 else { return .failure(SyscallError(errno)) }
+        ownership.apply(to: fd, path: path)
         var written = 0
         while written < bytes.count {
             let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }

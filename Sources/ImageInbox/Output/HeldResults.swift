@@ -120,7 +120,7 @@ package struct HeldResults: Sendable {
     /// - Returns: The paths written.
     /// - Throws: ``ImageInboxError`` when an image cannot be read back or written; the entry is
     ///   kept then.
-    package func deliver(_ entry: Entry) throws(ImageInboxError) -> [String] {
+    package func deliver(_ entry: Entry, ownership: OutputOwnership = .inherited) throws(ImageInboxError) -> [String] {
         let folder = directory + "/" + entry.jobID
         var images: [[UInt8]] = []
         for index in 0..<entry.count {
@@ -130,7 +130,7 @@ package struct HeldResults: Sendable {
                 throw ImageInboxError(code: .outputFailed, message: "Can't read the held result in '\(folder)': \(error).")
             }
         }
-        let written = try ResultWriter.write(images, stem: entry.stem, fileExtension: entry.fileExtension, numbered: entry.numbered)
+        let written = try ResultWriter.write(images, stem: entry.stem, fileExtension: entry.fileExtension, numbered: entry.numbered, ownership: ownership)
         discard(entry.jobID)
         return written
     }

@@ -21,14 +21,21 @@ package enum ResultWriter {
     ///   - stem: The path of the result without its extension (`/inbox/cat`).
     ///   - fileExtension: `png`, `jpg`, `webp`.
     ///   - numbered: Whether names start at `-1` (several images from one source).
+    ///   - ownership: The mode and group each result gets before it takes its name.
     /// - Returns: The paths written, in order.
     /// - Throws: ``ImageInboxError`` `outputFailed` naming the folder and the reason.
-    package static func write(_ images: [[UInt8]], stem: String, fileExtension: String, numbered: Bool) throws(ImageInboxError) -> [String] {
+    package static func write(
+        _ images: [[UInt8]],
+        stem: String,
+        fileExtension: String,
+        numbered: Bool,
+        ownership: OutputOwnership = .inherited
+    ) throws(ImageInboxError) -> [String] {
         var written: [String] = []
         var index = numbered ? 1 : 0
         for image in images {
             let temporary = temporaryPath(for: stem + "." + fileExtension)
-            if case .failure(let error) = FileSystem.writeNewFile(temporary, image) {
+            if case .failure(let error) = FileSystem.writeNewFile(temporary, image, ownership: ownership) {
                 throw failure(writing: stem + "." + fileExtension, error.code)
             }
             while true {
@@ -51,9 +58,9 @@ package enum ResultWriter {
     }
 
     /// Writes `bytes` at `path`, replacing what is there (only for files the daemon owns).
-    package static func replace(_ path: String, with bytes: [UInt8]) throws(ImageInboxError) {
+    package static func replace(_ path: String, with bytes: [UInt8], ownership: OutputOwnership = .inherited) throws(ImageInboxError) {
         let temporary = temporaryPath(for: path)
-        if case .failure(let error) = FileSystem.writeNewFile(temporary, bytes) {
+        if case .failure(let error) = FileSystem.writeNewFile(temporary, bytes, ownership: ownership) {
             throw failure(writing: path, error.code)
         }
         guard rename(temporary, path) == 0 else {

@@ -57,13 +57,15 @@ package struct WaitingNote: Sendable {
 
     /// Writes the note next to the source, replacing an earlier one of the daemon's.
     ///
-    /// - Parameter key: Redacted from the text, whatever a provider echoed back.
+    /// - Parameters:
+    ///   - key: Redacted from the text, whatever a provider echoed back.
+    ///   - ownership: The note's mode and group.
     /// - Returns: false when a file of someone else's has that name (it is left alone).
     @discardableResult
-    package func write(redacting key: APIKey?) throws(ImageInboxError) -> Bool {
+    package func write(redacting key: APIKey?, ownership: OutputOwnership = .inherited) throws(ImageInboxError) -> Bool {
         let path = Self.path(for: sourcePath)
         if FileSystem.exists(path) && !ErrorReport.isOurs(path, marker: Self.marker) { return false }
-        try ResultWriter.replace(path, with: Array((key.map { $0.redact(text) } ?? text).utf8))
+        try ResultWriter.replace(path, with: Array((key.map { $0.redact(text) } ?? text).utf8), ownership: ownership)
         return true
     }
 
