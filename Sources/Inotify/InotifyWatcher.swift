@@ -80,6 +80,24 @@ package final class InotifyWatcher: Sendable {
         }
     }
 
+    /// What to tell an admin when `directory` could not be watched for the limit: how many folders
+    /// this watcher holds and still wants against `fs.inotify.max_user_watches`, and the value to set.
+    package static func watchLimitMessage(
+        for directory: String,
+        watched: Int,
+        waiting: Int,
+        limitFile: String = "/proc/sys/fs/inotify/max_user_watches"
+    ) -> String {
+        let limit = (try? String(contentsOfFile: limitFile, encoding: .utf8)).flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        // Room for the folders wanted, twice over (inboxes grow, and other programs of the user watch too).
+        var suggested = 524_288
+        while suggested < 2 * (watched + waiting) || suggested <= (limit ?? 0) { suggested *= 2 }
+        return "Can't watch '\(directory)': the inotify watch limit is reached, with \(watched) folders watched here and at least "
+            + "\(waiting) more to watch against fs.inotify.max_user_watches = \(limit.map(String.init) ?? "unknown") (shared by all of "
+            + "this user's programs). Raise it with 'sysctl fs.inotify.max_user_watches=\(suggested)' (and in /etc/sysctl.d/ to keep it); "
+            + "until then the folders past the limit are polled."
+    }
+
     /// The number of directories currently watched.
     package var watchedDirectoryCount: Int {
         state.withLock { $0.pathByDescriptor.count }
@@ -112,9 +130,7 @@ package final class InotifyWatcher: Sendable {
                         directory: next,
                         reason: InotifyError(
                             code: .watchLimitReached,
-                            message: "Can't watch '\(next)': the inotify watch limit is reached. "
-                                + "Raise it with 'sysctl fs.inotify.max_user_watches=524288' "
-                                + "(and in /etc/sysctl.d/ to keep it).",
+                            message: Self.watchLimitMessage(for: next, watched: watchedDirectoryCount, waiting: pending.count + 1),
                             errno: code
                         )
                     )

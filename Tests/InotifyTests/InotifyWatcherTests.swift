@@ -119,3 +119,17 @@ struct InotifyWatcherTests {
         #expect(watcher.watchedDirectoryCount == 1)
     }
 }
+
+extension InotifyWatcherTests {
+    @Test func theWatchLimitMessageSaysHowManyFoldersAgainstWhichLimitAndWhatToSet() throws {
+        let limitFile = FileManager.default.temporaryDirectory.appendingPathComponent("max_user_watches-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: limitFile) }
+        try "8192\n".write(toFile: limitFile, atomically: true, encoding: .utf8)
+        let message = InotifyWatcher.watchLimitMessage(for: "/srv/design/2026", watched: 8100, waiting: 400_000, limitFile: limitFile)
+        #expect(message.contains("8100 folders watched here and at least 400000 more"), "\(message)")
+        #expect(message.contains("fs.inotify.max_user_watches = 8192"), "\(message)")
+        #expect(message.contains("sysctl fs.inotify.max_user_watches=1048576"), "twice what is wanted, rounded up: \(message)")
+        let roomy = InotifyWatcher.watchLimitMessage(for: "/srv/x", watched: 10, waiting: 1, limitFile: limitFile)
+        #expect(roomy.contains("max_user_watches=524288"), "\(roomy)")
+    }
+}
