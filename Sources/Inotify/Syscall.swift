@@ -33,10 +33,12 @@ enum Syscall {
         return .success((fds[0], fds[1]))
     }
 
-    /// Waits until `fd` is readable or `wake` is readable; returns true when woken.
-    static func waitReadable(_ fd: Int32, orWake wake: Int32) -> Bool {
+    /// Waits until `fd` is readable (or, with `priority`, has a priority event, as
+    /// `/proc/self/mountinfo` does when a mount comes or goes) or `wake` is readable; returns
+    /// true when woken.
+    static func waitReadable(_ fd: Int32, orWake wake: Int32, priority: Bool = false) -> Bool {
         var fds = [
-            pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: fd, events: Int16(priority ? POLLPRI : POLLIN), revents: 0),
             pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
         ]
         while true {

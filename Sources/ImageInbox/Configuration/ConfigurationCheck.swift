@@ -38,6 +38,11 @@ package struct ConfigurationCheck: Sendable {
             if mode == .inotify { inotifyInboxes += 1 }
             if access(inbox, R_OK | W_OK | X_OK) == 0 {
                 ok("inbox \(inbox): readable and writable; watched with \(mode.rawValue) (\(reason))")
+                for mount in MountTable.current().mounts where mode == .inotify && configuration.watch.mode == .auto && mount.mountPoint.hasPrefix(inbox + "/") {
+                    if let type = WatchMode.remoteType(mount.type) {
+                        ok("mount \(mount.mountPoint) inside inbox \(inbox): polled (\(type) file system: inotify does not see other machines' writes there)")
+                    }
+                }
             } else {
                 problem("inbox \(inbox): \(String(cString: strerror(errno))); the daemon's user needs read and write permission there")
             }

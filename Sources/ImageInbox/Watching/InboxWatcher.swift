@@ -54,6 +54,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         case reconfigure(Configuration)
         case ping(UInt64)
         case sightedAway(String)
+        case mountsChanged
     }
 
     /// The files that have settled, in the order they did; the files that settled at one moment
@@ -69,6 +70,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     private let onChange: @Sendable () -> Void
     private let currentDegradation = Mutex<String?>(nil)
     private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
+    private let mountChanges: @Sendable () -> AsyncStream<Void>?
     private let availability: InboxAvailability
     private let pings = Mutex<(sent: UInt64, answered: UInt64)>((0, 0))
     private let metrics: DaemonMetrics?
@@ -84,6 +86,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     ///   - availability: Where the watcher records whether each inbox's folder is there, for the
     ///     runner.
     ///   - onChange: Called when ``degradation`` changes.
+    ///   - mountChanges: Tells when a file system is mounted or unmounted (a mount appearing
+    ///     inside an inbox is polled or watched anew); nil: mounts are looked at only at start.
     ///   - metrics: Where the time from a file's first sighting to its job is counted.
     package init(
         configuration: Configuration,
@@ -93,6 +97,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             try InotifyWatcher(shouldDescend: { !rules.ignores(name: $0) }, shouldReport: { !ResultWriter.isTemporaryName($0) })
         },
         availability: InboxAvailability = InboxAvailability(),
+        mountChanges: @escaping @Sendable () -> AsyncStream<Void>? = { (try? MountTableWatcher())?.changes() },
         metrics: DaemonMetrics? = nil,
         onReady: @escaping @Sendable () -> Void = {},
         onChange: @escaping @Sendable () -> Void = {}
@@ -104,6 +109,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         self.clock = clock
         self.logger = logger
         self.makeEventSource = eventSource
+        self.mountChanges = mountChanges
         self.onReady = onReady
         self.onChange = onChange
         self.availability = availability
@@ -187,6 +193,11 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             group.addTask { [feed, availability] in
                 for await folder in availability.sightings { feed.yield(.sightedAway(folder)) }
             }
+            if let changes = mountChanges() {
+                group.addTask { [feed] in
+                    for await _ in changes { feed.yield(.mountsChanged) }
+                }
+            }
             group.addTask { [feed] in
                 await alarm.run { feed.yield(.deadline) }
             }
@@ -205,6 +216,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     state.absorb(step, scan, available: available, now: now)
                 case .sightedAway(let folder):
                     state.checkAvailability(of: [folder], now: now)
+                case .mountsChanged:
+                    state.mountsChanged(now: now)
                 case .ping(let number):
                     pings.withLock { $0.answered = max($0.answered, number) }
                 case .reconfigure(let configuration):
@@ -232,7 +245,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     modesMayHaveChanged = true
                 }
                 switch input {
-                case .reconfigure, .scanned: modesMayHaveChanged = true
+                case .reconfigure, .scanned, .mountsChanged: modesMayHaveChanged = true
                 default: break
                 }
                 if modesMayHaveChanged { watchFacts.withLock { $0.modes = state.watchModes } }

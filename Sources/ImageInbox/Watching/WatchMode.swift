@@ -26,7 +26,12 @@ package enum WatchMode: String, Sendable, Codable, CaseIterable {
     ///
     /// Read from `/proc/self/mountinfo`: the mount with the longest mount point that contains `path`.
     package static func remoteFileSystemType(of path: String) -> String? {
-        guard let type = MountTable.current().mount(containing: path)?.type else { return nil }
+        MountTable.current().mount(containing: path).flatMap { remoteType($0.type) }
+    }
+
+    /// `type` when it is a network or FUSE file system type, where inotify does not see other
+    /// machines' writes; nil for a local one.
+    package static func remoteType(_ type: String) -> String? {
         let remote = ["nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "ceph", "glusterfs", "afs", "sshfs"]
         return remote.contains(type) || type.hasPrefix("fuse") ? type : nil
     }

@@ -34,24 +34,28 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     /// Why inotify is not used any more, once it failed.
     private var inotifyFailure: String?
     /// The folders (inboxes, mounts inside them) that are away (a share unmounted or gone), since when.
-    private var away: [String: C.Instant] = [:]
+    var away: [String: C.Instant] = [:]
     private var nextAvailabilityCheck: C.Instant?
     /// The inboxes the runner has heard are there (it delivers what was held for them then).
     private var announced: Set<String> = []
     private let availability: InboxAvailability
     private var machine: SettleStateMachine<C.Instant>
     private var handedOn: [String: FileSystem.Identity] = [:]
-    private var polled: [String] = []
-    private var watchedInboxes: [String] = []
+    /// Folders polled: inboxes on network file systems, mounts inside inboxes, folders inotify could not watch.
+    var polled: [String] = []
+    private(set) var watchedInboxes: [String] = []
+    /// Mount points below the inotify-watched inboxes as last seen, and those of them polled.
+    var mountsInside: Set<String> = []
+    var polledMounts: Set<String> = []
     /// How long each file handed on since the last ``takeSettleWaits()`` took from its first
     /// sighting, for the metrics.
     private var settleWaits: [Duration] = []
     private var scanQueue: [ScanStep] = []
     private var round: ScanRound?
     private var startupScanned = false
-    private var nextPoll: C.Instant?
+    var nextPoll: C.Instant?
     private var nextRescan: C.Instant?
-    private let logger: Logger
+    let logger: Logger
     private let makeEventSource: @Sendable (IgnoreRules) throws -> any FileEventSource
 
     init(
@@ -106,6 +110,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             for case .unwatched(let directory, let error) in source.watchTree(inbox) {
                 pollInstead(directory, error, now: now)
             }
+            noticeMounts(inside: inbox, table: MountTable.current(), now: now, scanning: false)
         } else if !polled.contains(inbox) {
             polled.append(inbox)
             nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
@@ -123,6 +128,8 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         for inbox in removed {
             eventSource?.unwatchTree(inbox)
             polled.removeAll { $0 == inbox || $0.hasPrefix(inbox + "/") }
+            mountsInside = mountsInside.filter { !$0.hasPrefix(inbox + "/") }
+            polledMounts = polledMounts.filter { !$0.hasPrefix(inbox + "/") }
             scanQueue.removeAll { $0.directory == inbox || $0.directory.hasPrefix(inbox + "/") }
             machine.forget(below: inbox)
             handedOn = handedOn.filter { !$0.key.hasPrefix(inbox + "/") }
@@ -306,17 +313,17 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         return machine.hasPending(inDirectory: name.directory) { _ in true }
     }
 
-    private mutating func scan(_ directories: [String], kind: String, cleaning: Bool, now: C.Instant) {
+    mutating func scan(_ directories: [String], kind: String, cleaning: Bool, now: C.Instant) {
         guard !directories.isEmpty else { return }
         scanQueue += directories.map { ScanStep(directory: $0, cleaning: cleaning) }
         if round == nil { round = ScanRound(kind: kind, started: now) }
     }
 
-    private func isPolled(_ directory: String) -> Bool {
+    func isPolled(_ directory: String) -> Bool {
         polled.contains { directory == $0 || directory.hasPrefix($0 + "/") }
     }
 
-    private mutating func pollInstead(_ directory: String, _ error: InotifyError, now: C.Instant) {
+    mutating func pollInstead(_ directory: String, _ error: InotifyError, now: C.Instant) {
         logger.warning("Folder not watched, polling it instead", metadata: ["file.path": "\(directory)", "error": "\(error)"])
         polled.append(directory)
         nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
