@@ -15,6 +15,33 @@ struct EditTests {
     let crown = PlaceholderImage.render(width: 512, height: 512, format: .png, seed: 2)
     let mask = PlaceholderImage.render(width: 1024, height: 1024, format: .png, seed: 3, transparent: true)
 
+    /// An image whose upload began before its instruction existed was no bundle's part while it
+    /// was written: the bundle must still wait for it, not upload half of it (a share client that
+    /// pauses mid-file, as smbd's clients do).
+    @Test(.timeLimit(.minutes(1))) func anImageStillArrivingWhenItsInstructionLandsIsWaitedFor() async throws {
+        try await DaemonHarness.run { harness in
+            try await harness.withDaemon {
+                let path = harness.inbox + "/rex.png"
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+                let image = try #require(FileHandle(forWritingAtPath: path))
+                let half = rex.count / 2
+                try image.write(contentsOf: rex[..<half])
+                // A slow writer: the first half is long written (and its events handled) when the instruction lands.
+                try await Task.sleep(for: .milliseconds(300))
+                try harness.drop("rex.edit", "Put a crown on the T-rex")
+                // Longer than the settle window of the instruction, shorter than the quiet window.
+                try await Task.sleep(for: .milliseconds(600))
+                try image.write(contentsOf: rex[half...])
+                try image.close()
+                #expect(await eventually { harness.names().contains("rex.edited.png") })
+            }
+            #expect(harness.stub.editRequests.count == 1)
+            #expect(harness.names() == ["rex.edit", "rex.edited.png", "rex.png"], "no error note for a half image")
+            let sent = try #require(harness.stub.editRequests.first?.parts.first { $0.filename == "rex.png" })
+            #expect(ContentHash.of(sent.bytes) == ContentHash.of(rex), "the whole image, not the \(sent.bytes.count) of \(rex.count) bytes there when the instruction landed")
+        }
+    }
+
     @Test func putTheCrownOnTheTRexSendsBothImagesAsImageArray() async throws {
         try await DaemonHarness.run { harness in
             try harness.drop("rex.png", bytes: rex)

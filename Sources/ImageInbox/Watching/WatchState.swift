@@ -277,7 +277,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
                 // A settled image hands on its bundle's instruction; a bundle goes only when none of its files is arriving.
                 let trigger = scanner.isTrigger(path: path) ? path : EditBundle.instruction(forPart: path)
                 guard let trigger, let triggerIdentity = trigger == path ? identity : FileSystem.identity(of: trigger),
-                    !hasPendingPart(ofBundle: trigger), triggers.insert(trigger).inserted
+                    !hasPendingPart(ofBundle: trigger), !followArrivingParts(ofBundle: trigger, now: now), triggers.insert(trigger).inserted
                 else { continue }
                 settled.append(SettledSource(inbox: inbox(of: trigger), path: trigger, identity: triggerIdentity))
                 if let firstSeen { settleWaits.append(firstSeen.duration(to: now)) }
@@ -294,6 +294,31 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     mutating func takeSettleWaits() -> [Duration] {
         defer { settleWaits = [] }
         return settleWaits
+    }
+
+    /// Starts following the parts of the bundle whose instruction is `trigger` that changed within
+    /// the quiet window without being followed: an image whose upload began before its instruction
+    /// existed was no bundle's part then, so its writes were not waited for. Returns whether any
+    /// such part was found: the bundle then goes once that part has settled too.
+    private mutating func followArrivingParts(ofBundle trigger: String, now: C.Instant) -> Bool {
+        let name = SourceName(path: trigger)
+        guard name.fileExtension == "edit" || EditBundle.isBundleFolder(name.directory),
+            let entries = FileSystem.directoryEntries(name.directory)
+        else { return false }
+        let quiet = configuration.settle.quietWindow.components
+        let restingBefore = FileSystem.wallClockNanoseconds() - quiet.seconds * 1_000_000_000 - quiet.attoseconds / 1_000_000_000
+        var arriving = false
+        for entry in entries where entry != name.fileName && !ResultWriter.isTemporaryName(entry) {
+            let path = name.directory + "/" + entry
+            // Followed already: pending now, or settled as it is (it has had its wait).
+            guard machine.firstSeen(path) == nil, EditBundle.instruction(forPart: path) == trigger,
+                let identity = FileSystem.identity(of: path), handedOn[path] != identity, identity.modificationNanoseconds >= restingBefore
+            else { continue }
+            logger.debug("Part of a bundle still arriving, the bundle waits for it", metadata: ["file.path": "\(path)"])
+            machine.record(.scanned, path: path, identity: identity, now: now)
+            arriving = true
+        }
+        return arriving
     }
 
     /// Each watched inbox, and whether it is polled (else inotify watches it).
