@@ -124,6 +124,10 @@ struct StubHandler: Sendable {
             "in_flight": inFlight,
             "max_in_flight": maximum,
             "arrivals": generations.map { [$0.fields["prompt"] ?? "", $0.arrival] as [Any] },
+            // Each edit's files as uploaded (when the stub keeps uploads): name, size, SHA-256.
+            "edit_files": requests.filter { $0.path == "/v1/images/edits" }.map { request in
+                request.parts.compactMap { part in part.filename.map { [$0, part.bytes.count, ContentHash.of(part.bytes)] as [Any] } }
+            },
         ]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         return json(200, String(decoding: data, as: UTF8.self))
