@@ -68,7 +68,7 @@ install -m 0644 systemd/image-inbox.service "$root/etc/systemd/system/image-inbo
 install -D -m 0644 systemd/image-inbox.sysusers.conf "$root/etc/sysusers.d/image-inbox.conf"
 install -D -m 0644 systemd/image-inbox.tmpfiles.conf "$root/etc/tmpfiles.d/image-inbox.conf"
 # Servers that CI installed for other tests would start with the container and take their ports.
-for unit in prometheus.service postgresql.service smbd.service nmbd.service; do
+for unit in prometheus.service postgresql.service smbd.service nmbd.service samba-ad-dc.service; do
     ln -sf /dev/null "$root/etc/systemd/system/$unit"
 done
 mkdir -p "$root/etc/systemd/system/image-inbox.service.d"
