@@ -16,29 +16,10 @@ if ! command -v bindfs >/dev/null || [ "$(id -u)" != 0 ] || [ ! -e /dev/fuse ]; 
 fi
 bin=${BIN:-$(swift build -c release --show-bin-path)}
 work=$(mktemp -d /var/tmp/image-inbox-fuse.XXXXXX)
-pids=()
+source Tests/System/system-test-lib.sh
 mounts=()
-cleanup() {
-    for pid in "${pids[@]}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
-    for mount in "${mounts[@]}"; do fusermount -u "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-check() { # check NAME COMMAND...
-    if "${@:2}"; then echo "ok: $1"; passed=$((passed + 1)); else echo "FAILED: $1" >&2; failed=$((failed + 1)); fi
-}
-# wait_for SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds; false after SECONDS.
-wait_for() {
-    local deadline=$((SECONDS + $1)); shift
-    until "$@" >/dev/null 2>&1; do
-        [ "$SECONDS" -lt "$deadline" ] || return 1
-        sleep 0.2
-    done
-}
+unmount_all() { for mount in "${mounts[@]}"; do fusermount -u "$mount" 2>/dev/null || umount -l "$mount" 2>/dev/null || true; done; }
+cleanup_first+=(unmount_all)
 mount_bindfs() { # mount_bindfs BACKING MOUNTPOINT
     bindfs --no-allow-other "$1" "$2"
     mounts+=("$2")
@@ -84,5 +65,4 @@ check "a prompt written behind the new mount becomes an image" wait_for 30 test 
 requests=$(grep -c '"Job done"\|Job done' "$work/daemon.log" || true)
 check "four jobs, one request each (4 done in the log, got $requests)" test "$requests" -eq 4
 
-echo "fuse system test: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] || { tail -30 "$work/daemon.log" >&2; exit 1; }
+finish "fuse system test" "$work/daemon.log"

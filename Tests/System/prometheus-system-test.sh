@@ -20,32 +20,11 @@ for tool in prometheus promtool curl python3; do
 done
 bin=${BIN:-$(swift build -c release --show-bin-path)}
 work=$(mktemp -d /var/tmp/image-inbox-prometheus.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-check() { # check NAME EXPECTED ACTUAL
-    if [ "$2" = "$3" ]; then
-        echo "ok: $1 = $3"; passed=$((passed + 1))
-    else
-        echo "FAILED: $1: expected $2, got $3" >&2; failed=$((failed + 1))
-    fi
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# wait_for SECONDS DESCRIPTION COMMAND...: runs COMMAND every 0.2 s until it succeeds, at most SECONDS.
-wait_for() {
+source Tests/System/system-test-lib.sh
+# wait_or_fail SECONDS DESCRIPTION COMMAND...: as wait_for, but the test stops when it times out.
+wait_or_fail() {
     local limit=$1 what=$2; shift 2
-    local deadline=$((SECONDS + limit))
-    until "$@" >/dev/null 2>&1; do
-        if [ "$SECONDS" -ge "$deadline" ]; then echo "FAILED: timed out after ${limit} s waiting for $what" >&2; exit 1; fi
-        sleep 0.2
-    done
+    wait_for "$limit" "$@" || { echo "FAILED: timed out after ${limit} s waiting for $what" >&2; exit 1; }
 }
 # query EXPR: the value of a Prometheus instant query with one result ("none" when it has none).
 query() {
@@ -62,7 +41,7 @@ mkdir -p "$work/inbox" "$work/staging" "$work/state"
 stub_port_file=$work/stub.port
 "$bin/images-api-stub" --port-file "$stub_port_file" --server-error-on 2 5 >"$work/stub.log" 2>&1 &
 pids+=($!)
-wait_for 10 "the stub" test -s "$stub_port_file"
+wait_or_fail 10 "the stub" test -s "$stub_port_file"
 stub_url="http://127.0.0.1:$(cat "$stub_port_file")/v1"
 echo test-key-0123456789 >"$work/key"
 echo wrong-key-0123456789 >"$work/wrong-key"
@@ -78,7 +57,7 @@ start_daemon() { # start_daemon KEY_FILE
         --log-target stderr >>"$work/daemon.log" 2>&1 &
     daemon=$!
     pids+=("$daemon")
-    wait_for 20 "/metrics" curl -sf "http://127.0.0.1:$metrics_port/metrics"
+    wait_or_fail 20 "/metrics" curl -sf "http://127.0.0.1:$metrics_port/metrics"
 }
 start_daemon "$work/key"
 
@@ -97,56 +76,51 @@ EOF
 prometheus --config.file "$work/prometheus.yml" --storage.tsdb.path "$work/prometheus-data" \
     --web.listen-address "127.0.0.1:$prometheus_port" >"$work/prometheus.log" 2>&1 &
 pids+=($!)
-wait_for 30 "Prometheus to scrape the daemon" query_is 'up{job="image-inbox"}' 1
+wait_or_fail 30 "Prometheus to scrape the daemon" query_is 'up{job="image-inbox"}' 1
 
 for i in $(seq -w 1 18); do echo "A lighthouse at dusk, study $i" >"$work/staging/shot-$i.prompt"; done
 printf -- '---\nsize: 7x7\n---\nA size no model makes\n' >"$work/staging/bad-size.prompt"
 printf -- '---\ncolour: teal\n---\nAn unknown key\n' >"$work/staging/bad-key.prompt"
 mv "$work"/staging/*.prompt "$work/inbox/"
 all_answered() { [ "$(find "$work/inbox" -name '*.png' -o -name '*.error.txt' | wc -l)" -ge 20 ]; }
-wait_for 120 "20 results and error notes" all_answered
-wait_for 30 "Prometheus to see 20 jobs end" query_is 'sum(image_inbox_jobs_total)' 20
+wait_or_fail 120 "20 results and error notes" all_answered
+wait_or_fail 30 "Prometheus to see 20 jobs end" query_is 'sum(image_inbox_jobs_total)' 20
 # The gauges are read from the ledger at the scrape: the scrape after the last job has them all.
 ledger_usd=$("$bin/image-inbox" status --json --state-dir "$work/state" | python3 -c 'import json, sys; print(round(json.load(sys.stdin)["cost_total"], 6))')
-wait_for 10 "Prometheus to see today's spend" query_near image_inbox_spent_today_usd "$ledger_usd"
+wait_or_fail 10 "Prometheus to see today's spend" query_near image_inbox_spent_today_usd "$ledger_usd"
 
-check "jobs done" 18 "$(query 'sum(image_inbox_jobs_total{outcome="done"})')"
-check "jobs failed" 2 "$(query 'sum(image_inbox_jobs_total{outcome="failed"})')"
-check "requests answered 2xx" 18 "$(query 'sum(image_inbox_api_requests_total{status_class="2xx"})')"
-check "requests answered 5xx" 2 "$(query 'sum(image_inbox_api_requests_total{status_class="5xx"})')"
-check "request durations counted" 20 "$(query 'sum(image_inbox_api_request_duration_seconds_count)')"
-check "jobs queued" 0 "$(query 'sum(image_inbox_queue_jobs{state="queued"})')"
-check "inbox watched with inotify" 1 "$(query "image_inbox_watched_folders{mode=\"inotify\"}")"
+check_equal "jobs done" 18 "$(query 'sum(image_inbox_jobs_total{outcome="done"})')"
+check_equal "jobs failed" 2 "$(query 'sum(image_inbox_jobs_total{outcome="failed"})')"
+check_equal "requests answered 2xx" 18 "$(query 'sum(image_inbox_api_requests_total{status_class="2xx"})')"
+check_equal "requests answered 5xx" 2 "$(query 'sum(image_inbox_api_requests_total{status_class="5xx"})')"
+check_equal "request durations counted" 20 "$(query 'sum(image_inbox_api_request_duration_seconds_count)')"
+check_equal "jobs queued" 0 "$(query 'sum(image_inbox_queue_jobs{state="queued"})')"
+check_equal "inbox watched with inotify" 1 "$(query "image_inbox_watched_folders{mode=\"inotify\"}")"
 spent_usd=$(query 'sum(image_inbox_spent_usd_total)' | python3 -c 'import sys; print(round(float(sys.stdin.read()), 6))')
-check "dollars spent, as the ledger counts them" "$ledger_usd" "$spent_usd"
+check_equal "dollars spent, as the ledger counts them" "$ledger_usd" "$spent_usd"
 today_usd=$(query 'image_inbox_spent_today_usd' | python3 -c 'import sys; print(round(float(sys.stdin.read()), 6))')
-check "dollars spent today" "$ledger_usd" "$today_usd"
+check_equal "dollars spent today" "$ledger_usd" "$today_usd"
 
 curl -sf "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics.txt"
-if promtool check metrics <"$work/metrics.txt"; then check "promtool check metrics" ok ok; else check "promtool check metrics" ok failed; fi
-if promtool check rules etc/prometheus/image-inbox-alerts.yml; then check "promtool check rules" ok ok; else check "promtool check rules" ok failed; fi
-if (cd Tests/System/prometheus && promtool test rules image-inbox-alerts-test.yml); then
-    check "promtool test rules" ok ok
-else
-    check "promtool test rules" ok failed
-fi
+check "promtool check metrics" promtool check metrics <"$work/metrics.txt"
+check "promtool check rules" promtool check rules etc/prometheus/image-inbox-alerts.yml
+check "promtool test rules" bash -c "cd Tests/System/prometheus && promtool test rules image-inbox-alerts-test.yml"
 
 # A refused key pauses the queue (the job waits, nothing fails) and the alert fires after its minute.
 kill -TERM "$daemon"
 wait "$daemon" || true
-pids=("${pids[@]/$daemon}")
+forget "$daemon"
 start_daemon "$work/wrong-key"
 echo "A lighthouse at dawn" >"$work/staging/after-401.prompt"
 mv "$work/staging/after-401.prompt" "$work/inbox/"
-wait_for 30 "the pause after a 401 in Prometheus" query_is 'image_inbox_queue_paused{reason="auth"}' 1
-check "queue paused for a refused key" 1 "$(query 'image_inbox_queue_paused{reason="auth"}')"
-check "requests answered 4xx" 1 "$(query 'sum(image_inbox_api_requests_total{status_class="4xx"})')"
-wait_for 100 "ImageInboxQueuePaused to fire" query_is 'ALERTS{alertname="ImageInboxQueuePaused",alertstate="firing"}' 1
-check "ImageInboxQueuePaused firing, reason" auth "$(curl -sf --get "http://127.0.0.1:$prometheus_port/api/v1/query" \
+wait_or_fail 30 "the pause after a 401 in Prometheus" query_is 'image_inbox_queue_paused{reason="auth"}' 1
+check_equal "queue paused for a refused key" 1 "$(query 'image_inbox_queue_paused{reason="auth"}')"
+check_equal "requests answered 4xx" 1 "$(query 'sum(image_inbox_api_requests_total{status_class="4xx"})')"
+wait_or_fail 100 "ImageInboxQueuePaused to fire" query_is 'ALERTS{alertname="ImageInboxQueuePaused",alertstate="firing"}' 1
+check_equal "ImageInboxQueuePaused firing, reason" auth "$(curl -sf --get "http://127.0.0.1:$prometheus_port/api/v1/query" \
     --data-urlencode 'query=ALERTS{alertname="ImageInboxQueuePaused",alertstate="firing"}' |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["result"][0]["metric"].get("reason", "none"))')"
-check "jobs the restarted daemon failed (none: the job waits)" 0 "$(query 'sum(image_inbox_jobs_total{outcome="failed"})')"
-check "jobs queued or running while paused" 1 "$(query 'sum(image_inbox_queue_jobs{state=~"queued|running"})')"
+check_equal "jobs the restarted daemon failed (none: the job waits)" 0 "$(query 'sum(image_inbox_jobs_total{outcome="failed"})')"
+check_equal "jobs queued or running while paused" 1 "$(query 'sum(image_inbox_queue_jobs{state=~"queued|running"})')"
 
-echo "prometheus system test: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish "prometheus system test" "$work/daemon.log"

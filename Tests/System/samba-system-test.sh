@@ -25,27 +25,7 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import smbclient' 2>/
 fi
 bin=${BIN:-$(swift build -c release --show-bin-path)}
 work=$(mktemp -d /var/tmp/image-inbox-samba.XXXXXX)
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-passed=0
-failed=0
-check() { # check NAME COMMAND...
-    if "${@:2}"; then echo "ok: $1"; passed=$((passed + 1)); else echo "FAILED: $1" >&2; failed=$((failed + 1)); fi
-}
-wait_for() { # wait_for SECONDS COMMAND...: false when COMMAND has not succeeded after SECONDS
-    local deadline=$((SECONDS + $1)); shift
-    until "$@" >/dev/null 2>&1; do
-        [ "$SECONDS" -lt "$deadline" ] || return 1
-        sleep 0.2
-    done
-}
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+source Tests/System/system-test-lib.sh
 
 mkdir -p "$work/inbox" "$work/files" "$work/state" "$work/samba"/{private,lock,state,cache,pid,log}
 smb_port=$(free_port)
@@ -157,9 +137,10 @@ leftovers=$(cd "$work/inbox" && ls -A | grep -v -x -e lighthouse.prompt -e light
     -e .DS_Store -e Thumbs.db -e '~$draft.prompt' -e .image-inbox.lock || true)
 check "nothing else in the share (found: ${leftovers:-nothing})" test -z "$leftovers"
 # Restarting rescans the share: what is finished is found in the ledger, and nothing is sent again.
-kill -TERM "${pids[2]}"
-wait "${pids[2]}" || true
-pids[2]=""
+daemon=${pids[2]}
+kill -TERM "$daemon"
+wait "$daemon" || true
+forget "$daemon"
 "$bin/image-inbox" run --inbox "$work/inbox" --state-dir "$work/state" --base-url "$stub/v1" \
     --api-key-file "$work/key" --log-target stderr --log-level debug >"$work/restarted.log" 2>&1 &
 pids+=($!)
@@ -167,5 +148,4 @@ check "after a restart, the finished files are found finished" wait_for 30 grep 
 stats=$(curl -sf "$stub/stub/stats")
 check "after a restart, still 2 generations and 1 edit" test "$(count generations)/$(count edits)" = 2/1
 
-echo "samba system test: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] || { tail -40 "$work/daemon.log" >&2; exit 1; }
+finish "samba system test" "$work/daemon.log"
