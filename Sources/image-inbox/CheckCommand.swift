@@ -14,15 +14,16 @@ struct CheckCommand: AsyncParsableCommand {
     @OptionGroup var daemon: InboxOptions
 
     func run() async throws {
+        // Said first: a variable that sets nothing may be why the configuration is wrong.
+        for variable in ConfigurationSchema.unknownEnvironmentVariables(in: ProcessInfo.processInfo.environment) {
+            print("warning: \(variable.name) sets nothing and is ignored" + (variable.meant.map { "; did you mean \($0)?" } ?? ""))
+        }
         let settings: DaemonConfiguration
         do {
             settings = try await shared.load(extra: daemon.values, purpose: .daemon)
         } catch let error as ImageInboxError {
             print("problem: \(error.message)")
             throw ExitCode.failure
-        }
-        for variable in ConfigurationSchema.unknownEnvironmentVariables(in: ProcessInfo.processInfo.environment) {
-            print("warning: \(variable.name) sets nothing and is ignored" + (variable.meant.map { "; did you mean \($0)?" } ?? ""))
         }
         let check = ConfigurationCheck(settings)
         for finding in check.findings {

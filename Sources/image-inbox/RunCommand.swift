@@ -127,7 +127,11 @@ struct RunCommand: AsyncParsableCommand {
                 return await runner.isResponsive() && watcher.answeredLastPing()
             },
             inboxCount: { current.value.inboxes.count },
-            notes: { [reloader.lastRefusal.map { "reload refused: \($0)" }, watcher.degradation].compactMap { $0 } },
+            notes: {
+                let mounts = watcher.polledMounts
+                let polling = mounts.isEmpty ? nil : "polling \(mounts.count) mount\(mounts.count == 1 ? "" : "s") inside inboxes (\(mounts.joined(separator: ", ")))"
+                return [reloader.lastRefusal.map { "reload refused: \($0)" }, watcher.degradation, polling].compactMap { $0 }
+            },
             logger: logger
         )
         logger.info(

@@ -42,7 +42,17 @@ watch:
   settle_seconds: 0.2
   quiet_seconds: 1
 EOF2
-"$bin/image-inbox" run --config "$work/config.yaml" --state-dir "$work/state" \
+# The daemon's sd_notify messages (READY=1, STATUS=…), as systemd would receive them.
+python3 -u -c '
+import socket, sys
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+listener.bind(sys.argv[1])
+while True:
+    print(listener.recv(4096).decode(), flush=True)
+' "$work/notify.sock" >"$work/notify.log" 2>&1 &
+pids+=($!)
+wait_for 10 test -S "$work/notify.sock"
+NOTIFY_SOCKET="$work/notify.sock" "$bin/image-inbox" run --config "$work/config.yaml" --state-dir "$work/state" \
     --base-url "http://127.0.0.1:$(cat "$work/stub.port")/v1" --api-key-file "$work/key" \
     --log-target stderr --log-level debug >"$work/daemon.log" 2>&1 &
 pids+=($!)
@@ -61,6 +71,7 @@ mount_bindfs "$work/late-backing" "$work/local/late"
 check "a mount appearing inside a running inbox is logged" wait_for 20 grep -q "mount=$work/local/late .*Mount inside an inbox is polled" "$work/daemon.log"
 drop "$work/late-backing" late
 check "a prompt written behind the new mount becomes an image" wait_for 30 test -f "$work/late-backing/late.png"
+check "STATUS= names both polled mounts" wait_for 10 grep -q "polling 2 mounts inside inboxes ($work/local/agency, $work/local/late)" "$work/notify.log"
 
 requests=$(grep -c '"Job done"\|Job done' "$work/daemon.log" || true)
 check "four jobs, one request each (4 done in the log, got $requests)" test "$requests" -eq 4

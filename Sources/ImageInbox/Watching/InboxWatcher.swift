@@ -75,7 +75,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     private let pings = Mutex<(sent: UInt64, answered: UInt64)>((0, 0))
     private let metrics: DaemonMetrics?
     /// What the metrics show of the watch: each inbox's mode, and the inotify source.
-    private let watchFacts = Mutex<(modes: [String: Bool], source: (any FileEventSource)?)>(([:], nil))
+    private let watchFacts = Mutex<(modes: [String: Bool], mounts: [String], source: (any FileEventSource)?)>(([:], [], nil))
 
     /// - Parameters:
     ///   - eventSource: Makes the event source for inboxes watched with inotify (given the
@@ -85,7 +85,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     ///     goes on after it, and files it finds are handed on as it goes.
     ///   - availability: Where the watcher records whether each inbox's folder is there, for the
     ///     runner.
-    ///   - onChange: Called when ``degradation`` changes.
+    ///   - onChange: Called when ``degradation`` or ``polledMounts`` changes.
     ///   - mountChanges: Tells when a file system is mounted or unmounted (a mount appearing
     ///     inside an inbox is polled or watched anew); nil: mounts are looked at only at start.
     ///   - metrics: Where the time from a file's first sighting to its job is counted.
@@ -124,6 +124,11 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     /// Each watched inbox, and whether it is polled (else inotify watches it).
     package var watchModes: [String: Bool] {
         watchFacts.withLock { $0.modes }
+    }
+
+    /// The mounts inside inboxes that are polled (network or FUSE file systems), for `STATUS=`.
+    package var polledMounts: [String] {
+        watchFacts.withLock { $0.mounts }
     }
 
     /// How many folders inotify watches now.
@@ -203,7 +208,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
             }
             scanNext()
             alarm.wake(at: state.nextDeadline())
-            watchFacts.withLock { $0.modes = state.watchModes }
+            watchFacts.withLock { ($0.modes, $0.mounts) = (state.watchModes, state.pollingMounts) }
             for await input in inputs.cancelOnGracefulShutdown() {
                 let now = clock.now
                 switch input {
@@ -248,7 +253,14 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                 case .reconfigure, .scanned, .mountsChanged: modesMayHaveChanged = true
                 default: break
                 }
-                if modesMayHaveChanged { watchFacts.withLock { $0.modes = state.watchModes } }
+                if modesMayHaveChanged {
+                    let mounts = state.pollingMounts
+                    let mountsChanged = watchFacts.withLock { facts in
+                        defer { (facts.modes, facts.mounts) = (state.watchModes, mounts) }
+                        return facts.mounts != mounts
+                    }
+                    if mountsChanged { onChange() }
+                }
                 scanNext()
                 alarm.wake(at: state.nextDeadline())
             }
