@@ -33,10 +33,10 @@ package enum ConfigurationSchema {
         }
     }
 
-    static let parameters: [String: Value] = [
-        "model": .text, "size": .text, "quality": .text, "format": .text, "background": .text, "moderation": .text,
-        "compression": .wholeNumber, "count": .wholeNumber,
-    ]
+    /// The image parameters (`defaults:`): the keys front matter takes, whole numbers or text.
+    static let parameters = Dictionary(
+        uniqueKeysWithValues: ImageParameters.keys.map { key in (key, ["compression", "count"].contains(key) ? Value.wholeNumber : .text) }
+    )
 
     static let root: [String: Value] = [
         "inboxes": .texts,

@@ -66,7 +66,7 @@ extension JobRunner {
                 return .failed(ImageInboxError(code: .invalidResponse, message: "The request failed: \(error).", cause: error))
             }
             if error.code == .interrupted { return .interrupted }
-            if error.pausesQueue { 
+            if error.pausesQueue {
                 return .pause(reason: error.message, cause: error.code == .authenticationFailed ? .auth : .billing, for: configuration.pauseProbeInterval, failing: false)
             }
             let policy = configuration.retry

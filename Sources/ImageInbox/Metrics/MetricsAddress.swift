@@ -32,6 +32,11 @@ package struct MetricsAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
     package var description: String {
         host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }

@@ -59,13 +59,6 @@ package final class MetricsServer: Service {
     }
 }
 
-extension MetricsAddress {
-    init(host: String, port: Int) {
-        self.host = host
-        self.port = port
-    }
-}
-
 /// Answers one connection's requests: the metrics for `GET /metrics`, 404 or 405 otherwise.
 private final class MetricsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart

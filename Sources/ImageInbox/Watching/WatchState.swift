@@ -235,8 +235,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         }
         scanQueue += scan.subfolders.map { ScanStep(directory: $0, cleaning: step.cleaning) }
         let trusted = !isPolled(step.directory)
-        let quiet = configuration.settle.quietWindow.components
-        let restingBefore = scan.wallClockNanoseconds - quiet.seconds * 1_000_000_000 - quiet.attoseconds / 1_000_000_000
+        let restingBefore = restingBefore(wallClockNanoseconds: scan.wallClockNanoseconds)
         for (path, identity) in scan.files where handedOn[path] != identity {
             let atRest = trusted && identity.modificationNanoseconds < restingBefore
             machine.record(atRest ? .scannedAtRest : .scanned, path: path, identity: identity, now: now)
@@ -296,6 +295,13 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         return settleWaits
     }
 
+    /// The modification time (nanoseconds since 1970) before which a file has been untouched for
+    /// the quiet window, at the wall-clock time given.
+    private func restingBefore(wallClockNanoseconds now: Int64) -> Int64 {
+        let quiet = configuration.settle.quietWindow.components
+        return now - quiet.seconds * 1_000_000_000 - quiet.attoseconds / 1_000_000_000
+    }
+
     /// Starts following the parts of the bundle whose instruction is `trigger` that changed within
     /// the quiet window without being followed: an image whose upload began before its instruction
     /// existed was no bundle's part then, so its writes were not waited for. Returns whether any
@@ -305,8 +311,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         guard name.fileExtension == "edit" || EditBundle.isBundleFolder(name.directory),
             let entries = FileSystem.directoryEntries(name.directory)
         else { return false }
-        let quiet = configuration.settle.quietWindow.components
-        let restingBefore = FileSystem.wallClockNanoseconds() - quiet.seconds * 1_000_000_000 - quiet.attoseconds / 1_000_000_000
+        let restingBefore = restingBefore(wallClockNanoseconds: FileSystem.wallClockNanoseconds())
         var arriving = false
         for entry in entries where entry != name.fileName && !ResultWriter.isTemporaryName(entry) {
             let path = name.directory + "/" + entry
