@@ -47,15 +47,22 @@ let package = Package(
         ),
         .systemLibrary(name: "CMalloc"),
         .target(
+            name: "RawFileNames",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Systemd",
             dependencies: [
                 "CSystemd",
+                "RawFileNames",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Inotify",
+            dependencies: ["RawFileNames"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -64,6 +71,7 @@ let package = Package(
                 "CRename",
                 "CZlib",
                 "Inotify",
+                "RawFileNames",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -121,6 +129,7 @@ let package = Package(
             dependencies: [
                 "ImageInbox",
                 "ImageInboxTestSupport",
+                "RawFileNames",
                 "Systemd",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -132,6 +141,11 @@ let package = Package(
         .testTarget(
             name: "InotifyTests",
             dependencies: ["Inotify"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RawFileNamesTests",
+            dependencies: ["RawFileNames", .product(name: "SystemPackage", package: "swift-system")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import Foundation
+import RawFileNames
 import Synchronization
 
 /// An inotify file descriptor watching directory trees, delivered as an `AsyncSequence` of events.
@@ -236,7 +237,7 @@ package final class InotifyWatcher: Sendable {
             let mask = InotifyMask(rawValue: bytes.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self))
             let length = Int(bytes.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self))
             let nameBytes = bytes[(offset + headerSize)..<min(bytes.count, offset + headerSize + length)]
-            let name = String(decoding: nameBytes.prefix(while: { $0 != 0 }), as: UTF8.self)
+            let name = RawFileName.decode(nameBytes.prefix(while: { $0 != 0 }))
             offset += headerSize + length
 
             if mask.contains(.queueOverflow) {

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import RawFileNames
 
 /// The system calls this module makes, each returning its `errno` as a value.
 ///
@@ -15,7 +16,7 @@ enum Syscall {
     }
 
     static func addWatch(_ fd: Int32, path: String, mask: UInt32) -> Result<Int32, SyscallError> {
-        let wd = inotify_add_watch(fd, path, mask)
+        let wd = RawFileName.withCString(path) { inotify_add_watch(fd, $0, mask) }
         return wd >= 0 ? .success(wd) : .failure(SyscallError(errno))
     }
 
@@ -64,20 +65,18 @@ enum Syscall {
 
     /// The names of the subdirectories of `path`, not following symbolic links.
     static func subdirectories(of path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
+        guard let dir = RawFileName.withCString(path, { opendir($0) }) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in RawFileName.decode(raw.prefix(while: { $0 != 0 })) }
             if name == "." || name == ".." { continue }
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_DIR):
                 names.append(name)
             case Int32(DT_UNKNOWN):
                 var info = stat()
-                if lstat(path + "/" + name, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+                if RawFileName.withCString(path + "/" + name, { lstat($0, &info) }) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
                     names.append(name)
                 }
             default:

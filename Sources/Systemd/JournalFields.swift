@@ -1,4 +1,5 @@
 package import Logging
+import RawFileNames
 
 /// The fields of one journal entry, built from a swift-log call.
 ///
@@ -24,7 +25,7 @@ package enum JournalFields {
         line: UInt
     ) -> [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = [
-            ("MESSAGE", message.description),
+            ("MESSAGE", RawFileName.readable(message.description)),
             ("PRIORITY", String(priority(of: level))),
             ("SYSLOG_IDENTIFIER", identifier),
             ("CODE_FILE", file),
@@ -32,7 +33,8 @@ package enum JournalFields {
             ("CODE_FUNC", function),
         ]
         for key in metadata.keys.sorted() {
-            fields.append((fieldName(for: key), "\(metadata[key]!)"))
+            // A file name's bytes that are not UTF-8 show as `\xE9`, as in the message.
+            fields.append((fieldName(for: key), RawFileName.readable("\(metadata[key]!)")))
         }
         return fields
     }

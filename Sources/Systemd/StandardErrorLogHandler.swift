@@ -1,5 +1,6 @@
 import Glibc
 package import Logging
+import RawFileNames
 import Synchronization
 
 /// Readable log lines on standard error, as swift-log's `StreamLogHandler` writes them
@@ -41,7 +42,8 @@ package struct StandardErrorLogHandler: LogHandler {
             line += " \(key)=\(value)"
         }
         line += " [\(event.source)] \(event.message)\n"
-        write(line)
+        // A file name's bytes that are not UTF-8 show as `\xE9`.
+        write(RawFileName.readable(line))
     }
 
     /// Writes a line to standard error.

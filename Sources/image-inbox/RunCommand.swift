@@ -127,9 +127,10 @@ struct RunCommand: AsyncParsableCommand {
                 return await runner.isResponsive() && watcher.answeredLastPing()
             },
             inboxCount: { current.value.inboxes.count },
+            polledMounts: { watcher.polledMounts },
             notes: {
                 let mounts = watcher.polledMounts
-                let polling = mounts.isEmpty ? nil : "polling \(mounts.count) mount\(mounts.count == 1 ? "" : "s") inside inboxes (\(mounts.joined(separator: ", ")))"
+                let polling = mounts.isEmpty ? nil : "polling \(mounts.count) mount\(mounts.count == 1 ? "" : "s") inside inboxes: \(mounts.map(\.summary).joined(separator: ", "))"
                 return [reloader.lastRefusal.map { "reload refused: \($0)" }, watcher.degradation, polling].compactMap { $0 }
             },
             logger: logger

@@ -111,6 +111,28 @@ struct DaemonServicesTests {
         #expect(notifier.messages.last == "STATUS=watching 1 inbox; 0 queued, 0 running, 0 failed today; $0.00 today; inotify failed, polling 1 inbox instead")
     }
 
+    @Test func polledMountsArePublishedForStatusAndAPreviousRunsAreCleared() async throws {
+        let ledger = try Ledger.inMemory()
+        try await ledger.setDaemonState(StatusReport.polledMountsKey, "[{\"mountPoint\":\"/srv/old\",\"type\":\"nfs\"}]", now: Date())
+        let (sources, _) = AsyncStream.makeStream(of: [SettledSource].self)
+        let runner = JobRunner(configuration: .init(profile: .profile(for: .aimlapi)), sources: sources, generator: PlaceholderGenerator(), ledger: ledger, logger: logger)
+        let mounts = Mutex<[MountTable.Mount]>([])
+        let (changes, changed) = AsyncStream.makeStream(of: Void.self)
+        let monitor = DaemonMonitor(
+            notifier: RecordingNotifier(), runner: runner, ledger: ledger, changes: changes,
+            isAlive: { true }, inboxCount: { 1 }, polledMounts: { mounts.withLock { $0 } }, logger: logger, statusCoalescing: .milliseconds(10)
+        )
+        try await running([monitor]) {
+            #expect(await eventually { (try? await ledger.status(now: Date()))?.polledMounts.isEmpty == true }, "the last run's mounts are gone")
+            mounts.withLock { $0 = [MountTable.Mount(mountPoint: "/srv/design/agency", type: "nfs4")] }
+            changed.yield()
+            #expect(await eventually { (try? await ledger.status(now: Date()))?.polledMounts == [MountTable.Mount(mountPoint: "/srv/design/agency", type: "nfs4")] })
+        }
+        let report = try await ledger.status(now: Date())
+        #expect(report.text.contains("/srv/design/agency (nfs4)"), "\(report.text)")
+        #expect(report.json.contains("\"mount_point\" : \"\\/srv\\/design\\/agency\"") || report.json.contains("\"mount_point\" : \"/srv/design/agency\""), "\(report.json)")
+    }
+
     @Test func theStatusLineCountsTheQueueFailuresCostAndPause() {
         #expect(
             StatusLine.make(inboxes: 1, queued: 3, running: 2, failedToday: 1, usdToday: 1.844, paused: "The images API refused the API key")

@@ -1,9 +1,21 @@
 import Logging
+import RawFileNames
 import Systemd
 import Synchronization
 import Testing
 
 struct JournalFieldsTests {
+    @Test func aFileNamesBytesThatAreNotUTF8ReadAsEscapesInTheMessageAndFields() {
+        let path = "/srv/in/" + RawFileName.decode(Array("caf".utf8) + [0xE9] + Array(".prompt".utf8))
+        let fields = JournalFields.make(
+            level: .warning, message: "Can't read \(path)", metadata: ["file.path": "\(path)"], identifier: "image-inbox",
+            file: "f.swift", function: "f()", line: 1
+        )
+        let byName = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.value) })
+        #expect(byName["MESSAGE"] == "Can't read /srv/in/caf\\xE9.prompt")
+        #expect(byName["IMAGE_INBOX_SOURCE"] == "/srv/in/caf\\xE9.prompt")
+    }
+
     @Test func metadataBecomesPrefixedUpperCaseFieldsWithShortNamesForJobs() {
         let fields = JournalFields.make(
             level: .warning,

@@ -1,5 +1,6 @@
 import Foundation
 import ImageInbox
+import RawFileNames
 import Testing
 
 struct LedgerStatusTests {
@@ -37,6 +38,21 @@ struct LedgerStatusTests {
         let report = try await ledger.status(now: now)
         #expect(abs(report.costToday - 0.41384) < 1e-9 && abs(report.estimatedToday - 0.16384) < 1e-9)
         #expect(report.text.contains("Cost: $0.41 today ($0.16 of it estimated from credits or tokens)"), "\(report.text)")
+    }
+
+    @Test func aNameThatIsNotUTF8IsShownReadablyInTextAndJSON() async throws {
+        let ledger = try Ledger.inMemory()
+        let source = "/in/" + RawFileName.decode(Array("caf".utf8) + [0xE9] + Array(".prompt".utf8))
+        _ = try await ledger.recordFailure(
+            sourcePath: source, inbox: "/in", contentHash: "1", kind: "generation",
+            error: ImageInboxError(code: .invalidSource, message: "The prompt is empty."), now: Date()
+        )
+        let report = try await ledger.status(now: Date())
+        #expect(report.inboxes.first?.failures.first?.source == source, "the ledger keeps the name's bytes")
+        #expect(report.text.contains("failed caf\\xE9.prompt"), "\(report.text)")
+        let json = try JSONSerialization.jsonObject(with: Data(report.json.utf8)) as? [String: Any]
+        let failures = ((json?["inboxes"] as? [[String: Any]])?.first?["failures"] as? [[String: Any]]) ?? []
+        #expect(failures.first?["source"] as? String == "/in/caf\\xE9.prompt", "\(report.json)")
     }
 
     @Test func statusReadsWhileTheDaemonHoldsTheLedgerOpen() async throws {

@@ -71,7 +71,13 @@ mount_bindfs "$work/late-backing" "$work/local/late"
 check "a mount appearing inside a running inbox is logged" wait_for 20 grep -q "mount=$work/local/late .*Mount inside an inbox is polled" "$work/daemon.log"
 drop "$work/late-backing" late
 check "a prompt written behind the new mount becomes an image" wait_for 30 test -f "$work/late-backing/late.png"
-check "STATUS= names both polled mounts" wait_for 10 grep -q "polling 2 mounts inside inboxes ($work/local/agency, $work/local/late)" "$work/notify.log"
+# bindfs mounts as type fuse (fuse.bindfs where the mount names its subtype).
+check "STATUS= names both polled mounts and their file system" \
+    wait_for 10 grep -qE "polling 2 mounts inside inboxes: $work/local/agency \(fuse[.a-z]*\), $work/local/late \(fuse[.a-z]*\)" "$work/notify.log"
+check "status lists the polled mounts" \
+    wait_for 10 sh -c '"$1" status --state-dir "$2" | grep -qE "^  $3/local/late \(fuse[.a-z]*\)$"' - "$bin/image-inbox" "$work/state" "$work"
+check "status --json lists both polled mounts" \
+    sh -c '"$1" status --state-dir "$2" --json | grep -cE "\"type\" : \"fuse[.a-z]*\"" | grep -qx 2' - "$bin/image-inbox" "$work/state"
 
 requests=$(grep -c '"Job done"\|Job done' "$work/daemon.log" || true)
 check "four jobs, one request each (4 done in the log, got $requests)" test "$requests" -eq 4

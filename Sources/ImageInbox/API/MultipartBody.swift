@@ -1,6 +1,7 @@
 import Foundation
 package import NIOCore
 import NIOFileSystem
+import RawFileNames
 
 /// A `multipart/form-data` body whose file parts are read from disk as the request is sent, so
 /// that memory does not grow with the size of the images (16 × 50 MB stays on disk).
@@ -69,8 +70,9 @@ package struct MultipartBody: Sendable {
         return segments
     }
 
+    /// `text` for a quoted header parameter; a name's raw bytes are sent readably escaped.
     private static func quoted(_ text: String) -> String {
-        text.replacingOccurrences(of: "\"", with: "%22").replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "")
+        RawFileName.readable(text).replacingOccurrences(of: "\"", with: "%22").replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "")
     }
 
     /// The body's chunks; files are opened one at a time (not following links) and closed when read.
@@ -104,7 +106,7 @@ package struct MultipartBody: Sendable {
                         if file == nil {
                             var options = OpenOptions.Read()
                             options.followSymbolicLinks = false
-                            file = try await NIOFileSystem.FileSystem.shared.openFile(forReadingAt: FilePath(path), options: options)
+                            file = try await NIOFileSystem.FileSystem.shared.openFile(forReadingAt: RawFileName.filePath(path), options: options)
                             offset = 0
                         }
                         if offset < size, let handle = file {

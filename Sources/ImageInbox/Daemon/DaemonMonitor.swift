@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Keeps systemd informed: the `STATUS=` line sent whenever what it says changed, and
 /// `WATCHDOG=1` pings at half the watchdog interval, sent only while the watcher and the runner
-/// still answer, so that a hung daemon is restarted.
+/// still answer, so that a hung daemon is restarted; and the facts `image-inbox status` reads
+/// from the ledger (the polled mounts), published when they change.
 ///
 /// Nothing here runs on a timer: a status change arrives on `changes` (bursts coalesced to one
 /// line per ``statusCoalescing``), and the only deadlines are the next watchdog ping (when
@@ -21,6 +22,7 @@ package final class DaemonMonitor: Service {
     private let changes: AsyncStream<Void>
     private let isAlive: @Sendable () async -> Bool
     private let inboxCount: @Sendable () -> Int
+    private let polledMounts: @Sendable () -> [MountTable.Mount]
     private let notes: @Sendable () -> [String]
     private let logger: Logger
     private let statusCoalescing: Duration
@@ -31,6 +33,7 @@ package final class DaemonMonitor: Service {
     ///   - isAlive: Whether the watcher's loop and the runner still take work (asked once per
     ///     half watchdog interval).
     ///   - inboxCount: How many inboxes are watched now (a reload may change it).
+    ///   - polledMounts: The mounts inside inboxes that are polled, for `status`.
     ///   - notes: News to add to the line, such as a refused reload or inboxes polled since
     ///     inotify failed.
     ///   - statusCoalescing: The least time between two `STATUS=` lines.
@@ -41,6 +44,7 @@ package final class DaemonMonitor: Service {
         changes: AsyncStream<Void>,
         isAlive: @escaping @Sendable () async -> Bool,
         inboxCount: @escaping @Sendable () -> Int,
+        polledMounts: @escaping @Sendable () -> [MountTable.Mount] = { [] },
         notes: @escaping @Sendable () -> [String] = { [] },
         logger: Logger,
         statusCoalescing: Duration = .milliseconds(250)
@@ -51,6 +55,7 @@ package final class DaemonMonitor: Service {
         self.changes = changes
         self.isAlive = isAlive
         self.inboxCount = inboxCount
+        self.polledMounts = polledMounts
         self.notes = notes
         self.logger = logger
         self.statusCoalescing = statusCoalescing
@@ -68,6 +73,8 @@ package final class DaemonMonitor: Service {
             }
             group.addTask { await alarm.run { wake.yield(.deadline) } }
             var lastStatus = ""
+            // Nil at start, so that the first publication replaces a previous run's.
+            var publishedMounts: [MountTable.Mount]?
             var schedule = MonitorSchedule(now: clock.now, coalescing: statusCoalescing, watchdog: watchdog, untilMidnight: Self.durationUntilMidnight())
             wake.yield(.deadline)
             for await event in wakes.cancelOnGracefulShutdown() {
@@ -80,6 +87,8 @@ package final class DaemonMonitor: Service {
                         notifier.status(line)
                         lastStatus = line
                     }
+                    let mounts = polledMounts()
+                    if mounts != publishedMounts, await publish(mounts) { publishedMounts = mounts }
                 }
                 if due.ping {
                     if await isAlive() {
@@ -104,6 +113,18 @@ package final class DaemonMonitor: Service {
             concurrency: (snapshot.concurrency, snapshot.maximumConcurrency), paused: snapshot.paused
         )
         return ([line] + notes()).joined(separator: "; ")
+    }
+
+    /// Records the polled mounts in the ledger for `status`; false when the ledger refused.
+    private func publish(_ mounts: [MountTable.Mount]) async -> Bool {
+        let value = mounts.isEmpty ? nil : (try? JSONEncoder().encode(mounts)).map { String(decoding: $0, as: UTF8.self) }
+        do {
+            try await ledger.setDaemonState(StatusReport.polledMountsKey, value, now: Date())
+            return true
+        } catch {
+            // The next status change tries again.
+            return false
+        }
     }
 
     private static func durationUntilMidnight() -> Duration {

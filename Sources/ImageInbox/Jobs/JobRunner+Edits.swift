@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOFileSystem
+import RawFileNames
 
 extension JobRunner {
     /// Runs an edit bundle whose instruction file settled: waits for missing parts (up to the
@@ -105,7 +106,7 @@ extension JobRunner {
                 hasher.update(data: Array("\u{0}\(part.filename)\u{0}".utf8))
                 var options = OpenOptions.Read()
                 options.followSymbolicLinks = false
-                try await NIOFileSystem.FileSystem.shared.withFileHandle(forReadingAt: FilePath(part.path), options: options) { handle in
+                try await NIOFileSystem.FileSystem.shared.withFileHandle(forReadingAt: RawFileName.filePath(part.path), options: options) { handle in
                     for try await chunk in handle.readChunks(chunkLength: .kibibytes(64)) {
                         chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
                     }

@@ -81,6 +81,7 @@ extension Ledger {
             return StatusReport(
                 paused: daemon["paused"],
                 rateLimitedConcurrency: daemon["concurrency"],
+                polledMounts: daemon[StatusReport.polledMountsKey].flatMap { try? JSONDecoder().decode([MountTable.Mount].self, from: Data($0.utf8)) } ?? [],
                 costToday: try Ledger.cost(db, since: startOfDay),
                 estimatedToday: try Ledger.cost(db, since: startOfDay, estimatesOnly: true),
                 costTotal: try Ledger.cost(db),

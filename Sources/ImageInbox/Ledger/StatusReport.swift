@@ -1,4 +1,5 @@
 package import Foundation
+import RawFileNames
 
 /// The ledger as `image-inbox status` shows it, to people or (`--json`) to scripts.
 package struct StatusReport: Sendable, Codable, Equatable {
@@ -25,11 +26,17 @@ package struct StatusReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// The ledger's key of the polled mounts the daemon publishes (JSON).
+    package static let polledMountsKey = "polled_mounts"
+
     /// Why the queue is paused, if it is.
     package var paused: String?
     /// Requests given at once while the API's rate limit holds them below the configured
     /// concurrency (`"3 of 8"`); nil when it does not.
     package var rateLimitedConcurrency: String?
+    /// The mounts inside inboxes the daemon polls: network and FUSE file systems, where inotify
+    /// does not see other machines' writes.
+    package var polledMounts: [MountTable.Mount] = []
     /// Dollars spent today (local time).
     package var costToday: Double
     /// The part of ``costToday`` estimated (from credits or tokens) rather than reported in dollars.
@@ -39,19 +46,24 @@ package struct StatusReport: Sendable, Codable, Equatable {
     /// Every inbox that has jobs.
     package var inboxes: [Inbox]
 
-    /// The report as JSON (ISO 8601 dates, sorted keys).
+    /// The report as JSON (ISO 8601 dates, sorted keys; a name's bytes that are not UTF-8 as `\\xE9`).
     package var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+        // Inside JSON strings, so the backslash is escaped: the value reads `caf\xE9.prompt`.
+        return RawFileName.readable(String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self), prefix: "\\\\x")
     }
 
     /// The report as lines a person reads.
     package var text: String {
         var lines = [paused.map { "Paused: \($0)" } ?? "Running normally (not paused)."]
         if let rateLimitedConcurrency { lines.append("Rate limited by the images API: \(rateLimitedConcurrency) requests at once.") }
+        if !polledMounts.isEmpty {
+            lines.append("Mounts inside inboxes polled every poll_interval (inotify does not see other machines' writes there):")
+            lines += polledMounts.map { "  \($0.summary)" }
+        }
         let estimated = estimatedToday > 0 ? String(format: " ($%.2f of it estimated from credits or tokens)", estimatedToday) : ""
         lines.append(String(format: "Cost: $%.2f today", costToday) + estimated + String(format: ", $%.2f in total.", costTotal))
         if inboxes.isEmpty { lines.append("No jobs yet.") }
@@ -70,6 +82,7 @@ package struct StatusReport: Sendable, Codable, Equatable {
                 lines.append("  failed \(name) [job \(failure.job), \(formatter.string(from: failure.at))]: \(failure.message)")
             }
         }
-        return lines.joined(separator: "\n")
+        // A file name's bytes that are not UTF-8 show as `\xE9`.
+        return RawFileName.readable(lines.joined(separator: "\n"))
     }
 }

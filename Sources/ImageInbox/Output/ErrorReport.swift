@@ -1,4 +1,5 @@
 package import Foundation
+import RawFileNames
 
 /// The `NAME.error.txt` a person finds next to a file that could not become an image.
 ///
@@ -87,7 +88,7 @@ package struct ErrorReport: Sendable {
         let path = Self.path(for: sourcePath)
         if FileSystem.exists(path) && !Self.isOurs(path, marker: Self.marker) { return false }
         let content = key.map { $0.redact(text) } ?? text
-        try ResultWriter.replace(path, with: Array(content.utf8), ownership: ownership)
+        try ResultWriter.replace(path, with: Array(RawFileName.readable(content).utf8), ownership: ownership)
         return true
     }
 

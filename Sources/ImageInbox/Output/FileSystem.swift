@@ -8,10 +8,12 @@ import Musl
 private import CDispatch
 import CRename
 package import Inotify
+import RawFileNames
 
 /// The file system calls image-inbox makes, each returning its `errno` as a value.
 ///
-/// Kept in one place so that mapping `errno` to a message a person can act on happens once.
+/// Kept in one place so that mapping `errno` to a message a person can act on happens once, and
+/// so that every path reaches the kernel as the bytes it was read as (``RawFileName``).
 package enum FileSystem {
     /// inode, size and modification time: what "the file has not changed" means.
     package struct Identity: Sendable, Hashable, Codable {
@@ -56,7 +58,7 @@ package enum FileSystem {
     /// The version of `path`, not following a final symbolic link.
     package static func version(of path: String) -> Version? {
         var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
+        guard RawFileName.withCString(path, { lstat($0, &info) }) == 0 else { return nil }
         return Version(identity: identity(from: info), changeNanoseconds: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec))
     }
 
@@ -92,7 +94,7 @@ package enum FileSystem {
     /// Opened with `O_NOFOLLOW | O_NONBLOCK` so that a symbolic link (`ELOOP`) or a FIFO or
     /// device (`EINVAL`) dropped into an inbox is never followed or blocked on.
     private static func withRegularFile<T>(_ path: String, _ body: (Int32, Int) -> Result<T, SyscallError>) -> Result<T, SyscallError> {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        let fd = RawFileName.withCString(path) { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
         guard fd >= 0 else { return .failure(SyscallError(errno)) }
         defer { close(fd) }
         var info = stat()
@@ -126,7 +128,7 @@ package enum FileSystem {
         permissions: UInt32 = 0o664,
         ownership: OutputOwnership = .inherited
     ) -> Result<Void, SyscallError> {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(permissions))
+        let fd = RawFileName.withCString(path) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(permissions)) }
         guard fd >= 0 else { return .failure(SyscallError(errno)) }
         ownership.apply(to: fd, path: path)
         var written = 0
@@ -136,7 +138,7 @@ package enum FileSystem {
                 if errno == EINTR { continue }
                 let code = errno
                 close(fd)
-                unlink(path)
+                remove(path)
                 return .failure(SyscallError(code))
             }
             written += count
@@ -144,7 +146,7 @@ package enum FileSystem {
         if fsync(fd) != 0 {
             let code = errno
             close(fd)
-            unlink(path)
+            remove(path)
             return .failure(SyscallError(code))
         }
         close(fd)
@@ -159,6 +161,12 @@ package enum FileSystem {
     /// rather than replace a file; where there are no hard links either (some SMB mounts), it
     /// checks for the name, then renames.
     package static func renameNoReplace(_ source: String, _ target: String) -> Result<Void, SyscallError> {
+        RawFileName.withCString(source) { source in
+            RawFileName.withCString(target) { target in renameNoReplace(source, target) }
+        }
+    }
+
+    private static func renameNoReplace(_ source: UnsafePointer<CChar>, _ target: UnsafePointer<CChar>) -> Result<Void, SyscallError> {
         if image_inbox_rename_noreplace(source, target) == 0 { return .success(()) }
         let renameCode = errno
         guard renameCode == EINVAL || renameCode == ENOSYS || renameCode == ENOTSUP || renameCode == EOPNOTSUPP else {
@@ -172,13 +180,20 @@ package enum FileSystem {
         guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EMLINK else {
             return .failure(SyscallError(code))
         }
-        if exists(target) { return .failure(SyscallError(EEXIST)) }
-        return rename(source, target) == 0 ? .success(()) : .failure(SyscallError(errno))
+        var info = stat()
+        if lstat(target, &info) == 0 { return .failure(SyscallError(EEXIST)) }
+        return Glibc.rename(source, target) == 0 ? .success(()) : .failure(SyscallError(errno))
+    }
+
+    /// Renames `source` to `target`, replacing it (only for files the daemon owns).
+    package static func rename(_ source: String, _ target: String) -> Result<Void, SyscallError> {
+        let done = RawFileName.withCString(source) { source in RawFileName.withCString(target) { Glibc.rename(source, $0) } }
+        return done == 0 ? .success(()) : .failure(SyscallError(errno))
     }
 
     /// Flushes a directory's entries (a rename) to disk.
     package static func syncDirectory(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let fd = RawFileName.withCString(path) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { return }
         fsync(fd)
         close(fd)
@@ -187,7 +202,7 @@ package enum FileSystem {
     /// Removes a file; a missing file is not an error.
     @discardableResult
     package static func remove(_ path: String) -> Bool {
-        unlink(path) == 0 || errno == ENOENT
+        RawFileName.withCString(path, { unlink($0) }) == 0 || errno == ENOENT
     }
 
     /// The entries of a directory (names only), or nil when it cannot be read.
@@ -227,13 +242,11 @@ package enum FileSystem {
         _ path: String,
         _ body: (_ entries: [(name: String, kind: EntryKind)], _ identity: (String) -> Identity?) -> T
     ) -> T? {
-        guard let dir = opendir(path) else { return nil }
+        guard let dir = RawFileName.withCString(path, { opendir($0) }) else { return nil }
         defer { closedir(dir) }
         var entries: [(name: String, kind: EntryKind)] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in RawFileName.decode(raw.prefix(while: { $0 != 0 })) }
             guard name != "." && name != ".." else { continue }
             let kind: EntryKind
             switch Int32(entry.pointee.d_type) {
@@ -247,7 +260,7 @@ package enum FileSystem {
         let descriptor = dirfd(dir)
         return body(entries) { name in
             var info = stat()
-            guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+            guard RawFileName.withCString(name, { fstatat(descriptor, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { return nil }
             return identity(from: info)
         }
     }
@@ -272,7 +285,7 @@ package enum FileSystem {
     /// Whether anything (file, directory, dangling link) exists at `path`.
     package static func exists(_ path: String) -> Bool {
         var info = stat()
-        return lstat(path, &info) == 0
+        return RawFileName.withCString(path) { lstat($0, &info) } == 0
     }
 
     /// Why `subject` ("The file", "The mask \"m.png\"") could not be read, with the remedy, for

@@ -1,4 +1,5 @@
 import Foundation
+import RawFileNames
 
 /// Generation parameters carried inside a result image, so that no sidecar clutters the share.
 ///
@@ -8,8 +9,9 @@ package struct ImageMetadata: Sendable, Equatable {
     /// The entries, in order: `prompt`, `model`, `size`, …
     package var entries: [(key: String, value: String)]
 
+    /// - Parameter entries: The entries; a file name's bytes that are not UTF-8 are kept as `\xE9`.
     package init(_ entries: [(key: String, value: String)]) {
-        self.entries = entries
+        self.entries = entries.map { ($0.key, RawFileName.readable($0.value)) }
     }
 
     package static func == (lhs: ImageMetadata, rhs: ImageMetadata) -> Bool {

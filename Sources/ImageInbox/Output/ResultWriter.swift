@@ -63,10 +63,9 @@ package enum ResultWriter {
         if case .failure(let error) = FileSystem.writeNewFile(temporary, bytes, ownership: ownership) {
             throw failure(writing: path, error.code)
         }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
+        if case .failure(let error) = FileSystem.rename(temporary, path) {
             FileSystem.remove(temporary)
-            throw failure(writing: path, code)
+            throw failure(writing: path, error.code)
         }
     }
 

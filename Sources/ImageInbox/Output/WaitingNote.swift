@@ -1,4 +1,5 @@
 package import Foundation
+import RawFileNames
 
 /// The `NAME.waiting.txt` a person finds next to a file whose image is late because the API
 /// keeps failing for now: it says that nothing needs doing, why it is late, and when the next
@@ -65,7 +66,7 @@ package struct WaitingNote: Sendable {
     package func write(redacting key: APIKey?, ownership: OutputOwnership = .inherited) throws(ImageInboxError) -> Bool {
         let path = Self.path(for: sourcePath)
         if FileSystem.exists(path) && !ErrorReport.isOurs(path, marker: Self.marker) { return false }
-        try ResultWriter.replace(path, with: Array((key.map { $0.redact(text) } ?? text).utf8), ownership: ownership)
+        try ResultWriter.replace(path, with: Array(RawFileName.readable(key.map { $0.redact(text) } ?? text).utf8), ownership: ownership)
         return true
     }
 

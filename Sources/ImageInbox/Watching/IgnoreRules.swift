@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import RawFileNames
 
 /// Which names in an inbox are never looked at: hidden files, the share junk that Macs, Windows,
 /// NAS boxes and editors leave behind, the daemon's own temp files, and the admin's own globs.
@@ -45,7 +46,7 @@ package struct IgnoreRules: Sendable, Equatable {
     package func ignores(name: String) -> Bool {
         if name.hasPrefix(".") { return true }
         if Self.defaultFolderNames.contains(name) { return true }
-        return name.withCString { name in
+        return RawFileName.withCString(name) { name in
             patterns.contains { pattern in pattern.withUnsafeBufferPointer { fnmatch($0.baseAddress, name, Self.caseFold) == 0 } }
         }
     }

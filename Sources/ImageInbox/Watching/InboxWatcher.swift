@@ -75,7 +75,7 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
     private let pings = Mutex<(sent: UInt64, answered: UInt64)>((0, 0))
     private let metrics: DaemonMetrics?
     /// What the metrics show of the watch: each inbox's mode, and the inotify source.
-    private let watchFacts = Mutex<(modes: [String: Bool], mounts: [String], source: (any FileEventSource)?)>(([:], [], nil))
+    private let watchFacts = Mutex<(modes: [String: Bool], mounts: [MountTable.Mount], source: (any FileEventSource)?)>(([:], [], nil))
 
     /// - Parameters:
     ///   - eventSource: Makes the event source for inboxes watched with inotify (given the
@@ -126,8 +126,9 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
         watchFacts.withLock { $0.modes }
     }
 
-    /// The mounts inside inboxes that are polled (network or FUSE file systems), for `STATUS=`.
-    package var polledMounts: [String] {
+    /// The mounts inside inboxes that are polled (network or FUSE file systems), for `STATUS=`
+    /// and `status`.
+    package var polledMounts: [MountTable.Mount] {
         watchFacts.withLock { $0.mounts }
     }
 

@@ -1,11 +1,21 @@
 import Foundation
+import RawFileNames
 
 /// The mounts this process sees, from `/proc/self/mountinfo`.
 package struct MountTable: Sendable {
     /// One mount: where it is and its file system type.
-    package struct Mount: Sendable, Equatable {
+    package struct Mount: Sendable, Hashable, Codable {
         package var mountPoint: String
+        /// The file system type, as mountinfo names it (`nfs4`, `cifs`, `fuse.bindfs`).
         package var type: String
+
+        package init(mountPoint: String, type: String) {
+            self.mountPoint = mountPoint
+            self.type = type
+        }
+
+        /// `/srv/design/agency (nfs4)`.
+        package var summary: String { "\(mountPoint) (\(type))" }
     }
 
     package var mounts: [Mount]
@@ -16,8 +26,9 @@ package struct MountTable: Sendable {
 
     /// The table now; empty when it cannot be read.
     package static func current() -> MountTable {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return MountTable(mounts: []) }
-        return MountTable(parsing: table)
+        // Mount points are the bytes the mount was made with, not always UTF-8.
+        guard case .success(let bytes) = FileSystem.readRegularFile("/proc/self/mountinfo", limit: 16 << 20) else { return MountTable(mounts: []) }
+        return MountTable(parsing: RawFileName.decode(bytes))
     }
 
     /// Parses mountinfo lines: `id parent major:minor root mount-point options [optional…] - type source super-options`.

@@ -11,7 +11,7 @@ extension WatchState {
         for mount in table.mounts where mount.mountPoint.hasPrefix(inbox + "/") && !mountsInside.contains(mount.mountPoint) {
             mountsInside.insert(mount.mountPoint)
             if configuration.mode == .auto, let type = WatchMode.remoteType(mount.type) {
-                polledMounts.insert(mount.mountPoint)
+                polledMounts[mount.mountPoint] = mount
                 if !isPolled(mount.mountPoint) { polled.append(mount.mountPoint) }
                 nextPoll = nextPoll ?? now.advanced(by: configuration.pollInterval)
                 logger.info(
@@ -33,7 +33,7 @@ extension WatchState {
         let present = Set(table.mounts.map(\.mountPoint))
         for gone in mountsInside.subtracting(present).sorted() {
             mountsInside.remove(gone)
-            if polledMounts.remove(gone) != nil { polled.removeAll { $0 == gone } }
+            if polledMounts.removeValue(forKey: gone) != nil { polled.removeAll { $0 == gone } }
             logger.info("Mount inside an inbox went away, its folder is watched again", metadata: ["mount": "\(gone)"])
             if let source = eventSource, FileSystem.identity(of: gone)?.isDirectory == true {
                 for case .unwatched(let directory, let error) in source.watchTree(gone) { pollInstead(directory, error, now: now) }
@@ -45,6 +45,6 @@ extension WatchState {
         }
     }
 
-    /// The polled mounts inside inboxes, for `STATUS=` and `status`.
-    var pollingMounts: [String] { polledMounts.sorted() }
+    /// The polled mounts inside inboxes, for `STATUS=` and `status`, by mount point.
+    var pollingMounts: [MountTable.Mount] { polledMounts.values.sorted { $0.mountPoint < $1.mountPoint } }
 }

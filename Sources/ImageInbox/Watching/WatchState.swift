@@ -46,7 +46,8 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     private(set) var watchedInboxes: [String] = []
     /// Mount points below the inotify-watched inboxes as last seen, and those of them polled.
     var mountsInside: Set<String> = []
-    var polledMounts: Set<String> = []
+    /// The polled mounts inside inboxes, by mount point.
+    var polledMounts: [String: MountTable.Mount] = [:]
     /// How long each file handed on since the last ``takeSettleWaits()`` took from its first
     /// sighting, for the metrics.
     private var settleWaits: [Duration] = []
@@ -129,7 +130,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
             eventSource?.unwatchTree(inbox)
             polled.removeAll { $0 == inbox || $0.hasPrefix(inbox + "/") }
             mountsInside = mountsInside.filter { !$0.hasPrefix(inbox + "/") }
-            polledMounts = polledMounts.filter { !$0.hasPrefix(inbox + "/") }
+            polledMounts = polledMounts.filter { !$0.key.hasPrefix(inbox + "/") }
             scanQueue.removeAll { $0.directory == inbox || $0.directory.hasPrefix(inbox + "/") }
             machine.forget(below: inbox)
             handedOn = handedOn.filter { !$0.key.hasPrefix(inbox + "/") }
