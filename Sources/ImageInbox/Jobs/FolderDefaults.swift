@@ -1,14 +1,16 @@
 import Foundation
 import Yams
 
-/// A folder's own defaults: `image-inbox.yaml` in any folder of an inbox sets parameters for that
-/// folder and everything below it, so that a share admin can make a "posters-hq" folder that
-/// always renders 1024x1536 at high quality.
+/// A folder's own settings: `image-inbox.yaml` in any folder of an inbox sets, for that folder and
+/// everything below it, default parameters (a "posters-hq" folder that always renders 1024x1536
+/// at high quality), a `prompt_template`, named `presets`, and `locked` values.
 package enum FolderDefaults {
     /// The file name holding a folder's defaults.
     package static let fileName = "image-inbox.yaml"
     /// The largest defaults file read.
     static let maximumFileSize = 64 * 1024
+    /// The keys besides the image parameters.
+    static let styleKeys: Set<String> = ["prompt_template", "presets", "locked"]
 
     /// The folders whose defaults apply to files in `directory`: it and each one above it up to
     /// the inbox root, deepest first.
@@ -22,17 +24,14 @@ package enum FolderDefaults {
         return folders
     }
 
-    /// The parameters one defaults file sets, or nil when it cannot be read as a regular file.
+    /// What one defaults file sets, or nil when it cannot be read as a regular file.
     ///
-    /// - Throws: ``ImageInboxError`` `invalidParameter` naming the file when it is wrong.
-    static func read(_ path: String) throws(ImageInboxError) -> ImageParameters? {
+    /// - Throws: ``ImageInboxError`` `invalidParameter` naming the file (and the line) when it is wrong.
+    static func read(_ path: String) throws(ImageInboxError) -> FolderStyle? {
         guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: maximumFileSize) else { return nil }
-        let mapping: [String: Any]
-        let keyLines: [String: Int]
+        let document: Node?
         do {
-            let document = try GuardedYAML.compose(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumFileSize)
-            mapping = document?.any as? [String: Any] ?? [:]
-            keyLines = document.map(GuardedYAML.keyLines(of:)) ?? [:]
+            document = try GuardedYAML.compose(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumFileSize)
         } catch {
             let place = error.place()
             throw ImageInboxError(
@@ -41,6 +40,53 @@ package enum FolderDefaults {
                 cause: error
             )
         }
-        return try ImageParameters(mapping: mapping, origin: "folder defaults '\(path)'", keyLines: keyLines)
+        guard let document else { return FolderStyle() }
+        let origin = "folder defaults '\(path)'"
+        let mapping = try Self.mapping(document, what: "The folder defaults file", origin: origin)
+        var style = FolderStyle(
+            defaults: try ImageParameters(mapping: mapping, origin: origin, extraKeys: styleKeys, keyLines: GuardedYAML.keyLines(of: document))
+        )
+        style.promptTemplate = try template(mapping["prompt_template"], origin: origin)
+        if let locked = document["locked"] {
+            let lockedOrigin = "locked: of the \(origin)"
+            style.locked = try ImageParameters(
+                mapping: try Self.mapping(locked, what: "locked:", origin: origin), origin: lockedOrigin, keyLines: GuardedYAML.keyLines(of: locked)
+            )
+        }
+        if let presets = document["presets"] {
+            guard case .mapping(let byName) = presets else {
+                throw ImageInboxError(code: .invalidParameter, message: "presets: in the \(origin) must map names to settings, such as 'poster: {size: 1024x1536}'.")
+            }
+            for (key, node) in byName {
+                guard let name = key.string, !name.isEmpty else { continue }
+                let presetOrigin = "preset '\(name)' of the \(origin)"
+                let settings = try Self.mapping(node, what: "The preset '\(name)'", origin: origin)
+                style.presets[name] = FolderStyle.Preset(
+                    parameters: try ImageParameters(mapping: settings, origin: presetOrigin, extraKeys: ["prompt_template"], keyLines: GuardedYAML.keyLines(of: node)),
+                    promptTemplate: try template(settings["prompt_template"], origin: presetOrigin)
+                )
+            }
+        }
+        return style
+    }
+
+    /// A node's mapping; an empty node (`locked:` with nothing after it) is an empty mapping.
+    private static func mapping(_ node: Node, what: String, origin: String) throws(ImageInboxError) -> [String: Any] {
+        if case .scalar(let scalar) = node, scalar.string.isEmpty || scalar.string == "~" { return [:] }
+        guard case .mapping = node, let mapping = node.any as? [String: Any] else {
+            throw ImageInboxError(
+                code: .invalidParameter,
+                message: "\(what) in the \(origin)\(node.mark.map { " (line \($0.line))" } ?? "") must be 'key: value' lines."
+            )
+        }
+        return mapping
+    }
+
+    private static func template(_ value: Any?, origin: String) throws(ImageInboxError) -> PromptTemplate? {
+        switch value {
+        case nil: return nil
+        case let text as String: return try PromptTemplate(text, origin: origin)
+        default: throw ImageInboxError(code: .invalidParameter, message: "prompt_template in the \(origin) must be text, such as \"{prompt}. Flat vector illustration.\"")
+        }
     }
 }

@@ -11,7 +11,7 @@ import Synchronization
 package final class FolderDefaultsCache: Sendable {
     private struct Entry: Sendable {
         var version: FileSystem.Version
-        var parameters: Result<ImageParameters, ImageInboxError>
+        var style: Result<FolderStyle, ImageInboxError>
     }
 
     /// Past this many files the cache starts again (one entry per folder holding defaults).
@@ -21,42 +21,46 @@ package final class FolderDefaultsCache: Sendable {
 
     package init() {}
 
-    /// The defaults that apply to files in `directory`: every `image-inbox.yaml` from the inbox
-    /// root down to `directory`, deeper folders winning.
+    /// The style that applies to files in `directory`: every `image-inbox.yaml` from the inbox
+    /// root down to `directory`, deeper folders winning but for what an upper one locked.
     ///
     /// - Throws: ``ImageInboxError`` `invalidParameter` naming the defaults file that is wrong.
-    package func parameters(for directory: String, inbox: String) throws(ImageInboxError) -> ImageParameters {
-        var result = ImageParameters()
-        for folder in FolderDefaults.folders(from: directory, inbox: inbox) {
-            let path = folder + "/" + FolderDefaults.fileName
-            guard let folderDefaults = try defaults(at: path) else { continue }
-            result = result.layered(over: folderDefaults)
+    package func style(for directory: String, inbox: String) throws(ImageInboxError) -> FolderStyle {
+        var result = FolderStyle()
+        for folder in FolderDefaults.folders(from: directory, inbox: inbox).reversed() {
+            guard let deeper = try style(at: folder + "/" + FolderDefaults.fileName) else { continue }
+            result = result.applying(deeper: deeper)
         }
         return result
     }
 
-    private func defaults(at path: String) throws(ImageInboxError) -> ImageParameters? {
+    /// The defaults that apply to files in `directory` (the style's, without presets and locks).
+    package func parameters(for directory: String, inbox: String) throws(ImageInboxError) -> ImageParameters {
+        try style(for: directory, inbox: inbox).defaults
+    }
+
+    private func style(at path: String) throws(ImageInboxError) -> FolderStyle? {
         guard let version = FileSystem.version(of: path), version.identity.isRegularFile else {
             entries.withLock { _ = $0.removeValue(forKey: path) }
             return nil
         }
         if let entry = entries.withLock({ $0[path] }), entry.version == version {
-            return try entry.parameters.get()
+            return try entry.style.get()
         }
         // Read after the stat: a change in between leaves a version that no longer matches, so
         // the next job reads the file again.
-        let parameters: Result<ImageParameters, ImageInboxError>
+        let style: Result<FolderStyle, ImageInboxError>
         do throws(ImageInboxError) {
             // A file that could not be read is not remembered: the next job tries it again.
             guard let read = try FolderDefaults.read(path) else { return nil }
-            parameters = .success(read)
+            style = .success(read)
         } catch {
-            parameters = .failure(error)
+            style = .failure(error)
         }
         entries.withLock { entries in
             if entries.count >= Self.maximumEntries { entries.removeAll() }
-            entries[path] = Entry(version: version, parameters: parameters)
+            entries[path] = Entry(version: version, style: style)
         }
-        return try parameters.get()
+        return try style.get()
     }
 }

@@ -44,9 +44,12 @@ extension JobRunner {
         let hash: String
         do throws(ImageInboxError) {
             let (images, mask) = try EditBundleValidator().validate(bundle)
-            let folder = try folderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
+            let style = try folderDefaults.style(for: SourceName(path: source.path).directory, inbox: source.inbox)
+            // An instruction says what to change: the folder's prompt template is for prompts.
+            var (layered, _) = try style.resolve(
+                frontMatter: document.parameters, preset: document.preset, prompt: document.prompt, templated: false, over: configuration.defaults
+            )
             // A folder's or the configuration's moderation is for its prompts; edits have none.
-            var layered = document.parameters.layered(over: folder).layered(over: configuration.defaults)
             layered.moderation = nil
             let parameters = try configuration.profile.resolve(layered)
             request = EditRequest(prompt: document.prompt, parameters: parameters, images: images, mask: mask)

@@ -66,11 +66,17 @@ extension JobRunner {
         let request: GenerationRequest
         do throws(ImageInboxError) {
             let document = try PromptDocument(data: Data(bytes))
-            let folder = try folderDefaults.parameters(for: SourceName(path: source.path).directory, inbox: source.inbox)
-            let parameters = try configuration.profile.resolve(
-                document.parameters.layered(over: folder).layered(over: configuration.defaults)
+            let style = try folderDefaults.style(for: SourceName(path: source.path).directory, inbox: source.inbox)
+            let (layered, prompt) = try style.resolve(
+                frontMatter: document.parameters, preset: document.preset, prompt: document.prompt, over: configuration.defaults
             )
-            request = GenerationRequest(prompt: document.prompt, parameters: parameters)
+            guard prompt.count <= PromptDocument.maximumPromptLength else {
+                throw ImageInboxError(
+                    code: .invalidSource,
+                    message: "The prompt in the folder's prompt_template has \(prompt.count) characters; the limit is \(PromptDocument.maximumPromptLength). Shorten it."
+                )
+            }
+            request = GenerationRequest(prompt: prompt, parameters: try configuration.profile.resolve(layered))
         } catch {
             // A file already reported with this content is not reported again (a restart rescans it).
             guard await !isFinished(source, hash: hash, logger: logger) else { return .finished }

@@ -12,6 +12,8 @@ package struct PromptDocument: Sendable, Equatable {
 
     /// The parameters set in the front matter.
     package var parameters: ImageParameters
+    /// The folder preset the front matter chooses (`preset: poster`).
+    package var preset: String?
     /// The prompt: the text after the front matter, trimmed.
     package var prompt: String
 
@@ -21,9 +23,14 @@ package struct PromptDocument: Sendable, Equatable {
     /// - Throws: ``ImageInboxError`` `invalidSource` for bad text or front matter, an empty or too
     ///   long prompt; `invalidParameter` for bad parameters.
     package init(data: Data, extraKeys: Set<String> = []) throws(ImageInboxError) {
-        let (parameters, prompt, _) = try Self.parse(data, extraKeys: extraKeys)
+        let (parameters, prompt, mapping) = try Self.parse(data, extraKeys: extraKeys.union(["preset"]))
         self.parameters = parameters
         self.prompt = prompt
+        switch mapping["preset"] {
+        case nil: preset = nil
+        case let name as String: preset = name.trimmingCharacters(in: .whitespaces)
+        default: throw ImageInboxError(code: .invalidParameter, message: "preset in the front matter must be one name, such as 'preset: poster'.")
+        }
     }
 
     /// The raw front-matter mapping of a prompt file (empty when there is none).
