@@ -298,6 +298,10 @@ package final class JobRunner: Service {
     /// Reads and hashes settled sources, records them as queued in one ledger transaction (unless
     /// their content is finished), and queues them with what was read.
     private func accept(_ batch: [SettledSource]) async {
+        var batch = batch
+        if batch.contains(where: \.isManualRetry) {
+            batch = batch.filter { !$0.isManualRetry } + (await reopenManualRetries(batch.filter(\.isManualRetry)))
+        }
         // An edit's content is its instruction and every image: the job is recorded once all are read.
         let (edits, prompts) = (batch.filter { EditBundle.isInstruction($0.path) }, batch.filter { !EditBundle.isInstruction($0.path) })
         let read = await FileSystem.offloaded {

@@ -9,6 +9,7 @@ extension JobRecord {
         parameters = row["parameters"]
         attempts = row["attempts"]
         requeues = row["requeues"]
+        manualRetries = row["manualRetries"]
         errorCode = row["errorCode"]
         lastError = row["lastError"]
         outputs = row["outputs"]
@@ -33,6 +34,7 @@ extension JobRecord {
         container["parameters"] = parameters
         container["attempts"] = attempts
         container["requeues"] = requeues
+        container["manualRetries"] = manualRetries
         container["errorCode"] = errorCode
         container["lastError"] = lastError
         container["outputs"] = outputs

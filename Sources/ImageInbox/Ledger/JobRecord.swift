@@ -42,6 +42,8 @@ package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
     package var attempts: Int
     /// How many times the job was found running after a crash and put back in the queue.
     package var requeues: Int
+    /// How many times someone asked for the failed job again by deleting its error note.
+    package var manualRetries: Int
     /// The error code of the last failure.
     package var errorCode: String?
     /// The last failure's message.
@@ -88,6 +90,7 @@ package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
         self.state = state
         self.attempts = 0
         self.requeues = 0
+        self.manualRetries = 0
         self.costIsEstimate = false
         self.outputs = "[]"
         self.createdAt = now

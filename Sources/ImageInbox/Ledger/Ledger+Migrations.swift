@@ -45,6 +45,11 @@ extension Ledger {
                 table.add(column: "pendingDownloads", .text)
             }
         }
+        migrator.registerMigration("v4: manual retries") { db in
+            try db.alter(table: "job") { table in
+                table.add(column: "manualRetries", .integer).notNull().defaults(to: 0)
+            }
+        }
         return migrator
     }
 }

@@ -153,6 +153,29 @@ package struct Ledger: Sendable {
         }
     }
 
+    /// Puts a source's failed job back in the queue, because someone deleted its error note: the
+    /// source's latest job, if it failed, and (when given) if it is for `contentHash`.
+    ///
+    /// - Returns: The job, queued again and counted as a manual retry; nil when the source's
+    ///   latest job did not fail (the daemon removed the note of a job that then succeeded) or
+    ///   was for other content.
+    package func reopenFailedJob(sourcePath: String, contentHash: String?, now: Date) async throws -> JobRecord? {
+        try await commits.write { db in
+            guard var record = try JobRecord.filter(Column("sourcePath") == sourcePath).order(Column("updatedAt").desc).fetchOne(db),
+                record.state == .failed, contentHash == nil || record.contentHash == contentHash
+            else { return nil }
+            record.state = .queued
+            record.manualRetries += 1
+            record.errorCode = nil
+            record.lastError = nil
+            record.failingSince = nil
+            record.nextAttemptAt = nil
+            record.updatedAt = now
+            try record.update(db)
+            return record
+        }
+    }
+
     /// Records that an edit bundle waits for parts; the first record's `createdAt` is when the
     /// wait began.
     package func recordWaiting(sourcePath: String, inbox: String, contentHash: String, now: Date) async throws -> JobRecord {

@@ -243,6 +243,8 @@ package final class InboxWatcher<C: Clock>: Service where C.Duration == Duration
                     if !settled.isEmpty { output.yield(settled) }
                     for wait in state.takeSettleWaits() { metrics?.settled(seconds: wait.seconds) }
                 }
+                let retries = state.takeRetryRequests()
+                if !retries.isEmpty { output.yield(retries) }
                 // The modes change with the inboxes, a scan's probe, and when inotify fails (a degradation).
                 var modesMayHaveChanged = false
                 if state.degradation != currentDegradation.withLock({ $0 }) {

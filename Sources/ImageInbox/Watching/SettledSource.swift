@@ -8,6 +8,8 @@ package struct SettledSource: Sendable, Equatable {
     package var identity: FileSystem.Identity
     /// What the runner read when it took the file in, so that its job need not read it again.
     package var content: Content?
+    /// Someone deleted the error note of this source's failed job: it is to be tried once more.
+    package var isManualRetry: Bool
 
     /// A source's bytes and hash as read at intake.
     package struct Content: Sendable, Equatable {
@@ -17,10 +19,11 @@ package struct SettledSource: Sendable, Equatable {
         package var hash: String
     }
 
-    package init(inbox: String, path: String, identity: FileSystem.Identity, content: Content? = nil) {
+    package init(inbox: String, path: String, identity: FileSystem.Identity, content: Content? = nil, isManualRetry: Bool = false) {
         self.inbox = inbox
         self.path = path
         self.identity = identity
         self.content = content
+        self.isManualRetry = isManualRetry
     }
 }

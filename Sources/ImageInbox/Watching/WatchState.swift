@@ -51,6 +51,8 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     /// How long each file handed on since the last ``takeSettleWaits()`` took from its first
     /// sighting, for the metrics.
     private var settleWaits: [Duration] = []
+    /// Sources whose error note someone removed, to be handed on as manual retries.
+    var retryRequests: [SettledSource] = []
     private var scanQueue: [ScanStep] = []
     private var round: ScanRound?
     private var startupScanned = false
@@ -167,7 +169,10 @@ struct WatchState<C: Clock> where C.Duration == Duration {
                 }
                 return
             }
-            guard scanner.isCandidate(path: path) else { return }
+            guard scanner.isCandidate(path: path) else {
+                if !mask.isDisjoint(with: [.delete, .movedFrom]) { noticeRemovedNote(path) }
+                return
+            }
             if !mask.isDisjoint(with: [.delete, .movedFrom]) {
                 machine.forget(path: path)
                 handedOn[path] = nil
@@ -429,7 +434,8 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         availability.announceReturn(folder)
     }
 
-    private func isAway(_ directory: String) -> Bool {
+    /// Whether `directory` is in an inbox whose share is away.
+    func isAway(_ directory: String) -> Bool {
         away.keys.contains { directory == $0 || directory.hasPrefix($0 + "/") }
     }
 
@@ -452,7 +458,8 @@ struct WatchState<C: Clock> where C.Duration == Duration {
         scan(deaf, kind: "poll", cleaning: false, now: now)
     }
 
-    private func inbox(of path: String) -> String {
+    /// The watched inbox `path` is in (the deepest, when inboxes nest).
+    func inbox(of path: String) -> String {
         watchedInboxes.filter { path.hasPrefix($0 + "/") }.max(by: { $0.count < $1.count }) ?? watchedInboxes.first ?? ""
     }
 }

@@ -1,0 +1,39 @@
+import Logging
+
+extension JobRunner {
+    /// Puts back in the queue the failed jobs of the sources whose error notes someone deleted
+    /// (from any client on the share: "try again"), and returns those sources, to be taken in
+    /// as usual. A request whose source's latest job did not fail is dropped: the daemon removes
+    /// a note itself when a job succeeds, and that asks for nothing.
+    func reopenManualRetries(_ requests: [SettledSource]) async -> [SettledSource] {
+        var reopened: [SettledSource] = []
+        for request in requests {
+            var source = request
+            source.isManualRetry = false
+            // A prompt's job is its content's: retried only if the file is what failed. An edit's
+            // content is its instruction and every image, hashed when the job runs.
+            var hash: String?
+            if !EditBundle.isInstruction(source.path) {
+                let path = source.path
+                guard case .success(let bytes) = await FileSystem.offloaded({ FileSystem.readRegularFile(path, limit: PromptDocument.maximumFileSize) }) else {
+                    continue
+                }
+                hash = ContentHash.of(bytes)
+            }
+            do {
+                guard let job = try await ledger.reopenFailedJob(sourcePath: source.path, contentHash: hash, now: now()) else {
+                    logger.debug("Error note removed, but the source's latest job did not fail: nothing to retry", metadata: ["file.path": "\(source.path)"])
+                    continue
+                }
+                logger.notice(
+                    "Error note deleted, the failed job is tried once more",
+                    metadata: ["file.path": "\(source.path)", "job.id": "\(job.id)", "job.manual_retries": "\(job.manualRetries)"]
+                )
+                reopened.append(source)
+            } catch {
+                logger.error("Ledger write failed, the job of the deleted error note is not retried", metadata: ["file.path": "\(source.path)", "error": "\(error)"])
+            }
+        }
+        return reopened
+    }
+}
