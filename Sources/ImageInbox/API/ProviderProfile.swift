@@ -119,7 +119,8 @@ package struct ProviderProfile: Sendable, Equatable {
             background: parameters.background,
             moderation: parameters.moderation,
             compression: parameters.compression,
-            count: count
+            count: count,
+            outputName: try parameters.outputName.map { name throws(ImageInboxError) in try OutputName(name) }
         )
     }
 

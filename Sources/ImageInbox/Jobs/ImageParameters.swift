@@ -22,9 +22,11 @@ package struct ImageParameters: Sendable, Equatable, Codable {
     package var compression: Int?
     /// How many images to make from one source.
     package var count: Int?
+    /// How results are named (`"{date}-{name}"`); nil: after the source.
+    package var outputName: String?
 
     /// The keys accepted in front matter and folder defaults, in the order the docs list them.
-    package static let keys = ["model", "size", "quality", "format", "background", "moderation", "compression", "count"]
+    package static let keys = ["model", "size", "quality", "format", "background", "moderation", "compression", "count", "output_name"]
 
     package init(
         model: String? = nil,
@@ -34,7 +36,8 @@ package struct ImageParameters: Sendable, Equatable, Codable {
         background: String? = nil,
         moderation: String? = nil,
         compression: Int? = nil,
-        count: Int? = nil
+        count: Int? = nil,
+        outputName: String? = nil
     ) {
         self.model = model
         self.size = size
@@ -44,6 +47,7 @@ package struct ImageParameters: Sendable, Equatable, Codable {
         self.moderation = moderation
         self.compression = compression
         self.count = count
+        self.outputName = outputName
     }
 
     /// These parameters, with every unset field taken from `base`.
@@ -56,7 +60,8 @@ package struct ImageParameters: Sendable, Equatable, Codable {
             background: background ?? base.background,
             moderation: moderation ?? base.moderation,
             compression: compression ?? base.compression,
-            count: count ?? base.count
+            count: count ?? base.count,
+            outputName: outputName ?? base.outputName
         )
     }
 }
@@ -87,6 +92,7 @@ extension ImageParameters {
         moderation = try Self.string(mapping, "moderation", origin)?.lowercased()
         compression = try Self.integer(mapping, "compression", origin)
         count = try Self.integer(mapping, "count", origin)
+        outputName = try Self.string(mapping, "output_name", origin)
         if let name = try Self.string(mapping, "format", origin) {
             guard let format = ImageFormat(name: name) else {
                 throw ImageInboxError(

@@ -18,7 +18,7 @@ extension JobRunner {
     ) async -> Bool {
         guard let heldResults else { return false }
         let entry = HeldResults.Entry(
-            jobID: job.id, inbox: source.inbox, sourcePath: source.path, stem: work.resultStem(for: source),
+            jobID: job.id, inbox: source.inbox, sourcePath: source.path, stem: work.resultStem(for: source, created: job.createdAt),
             fileExtension: fileExtension, numbered: images.count > 1, count: images.count
         )
         let held = await FileSystem.offloaded { Result { () throws(ImageInboxError) in try heldResults.hold(images, for: entry) } }

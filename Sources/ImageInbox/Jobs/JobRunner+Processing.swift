@@ -76,7 +76,9 @@ extension JobRunner {
                     message: "The prompt in the folder's prompt_template has \(prompt.count) characters; the limit is \(PromptDocument.maximumPromptLength). Shorten it."
                 )
             }
-            request = GenerationRequest(prompt: prompt, parameters: try configuration.profile.resolve(layered))
+            var parameters = try configuration.profile.resolve(layered)
+            parameters.preset = document.preset
+            request = GenerationRequest(prompt: prompt, parameters: parameters)
         } catch {
             // A file already reported with this content is not reported again (a restart rescans it).
             guard await !isFinished(source, hash: hash, logger: logger) else { return .finished }
@@ -122,14 +124,16 @@ extension JobRunner {
         }
         logger[metadataKey: "job.id"] = "\(job.id)"
         logger[metadataKey: "job.model"] = "\(work.parameters.model)"
-        let stem = work.resultStem(for: source)
-        if stem != work.fullResultStem(for: source) {
+        let stem = work.resultStem(for: source, created: job.createdAt)
+        if stem != work.fullResultStem(for: source, created: job.createdAt) {
             logger.notice("Result name shortened to fit the file system's limit of \(SourceName.nameLimit) bytes", metadata: ["job.stem": "\(SourceName(path: stem).fileName)"])
         }
 
         // A job that ran before may have written its results just before the daemon was killed.
         if job.attempts > 1 {
-            let found = OutputRecovery.results(of: job.id, stem: stem, fileExtension: work.parameters.format.fileExtension)
+            let found = OutputRecovery.results(
+                of: job.id, stem: stem, fileExtension: work.parameters.format.fileExtension, anyNameSince: work.hasOutputName ? job.createdAt : nil
+            )
             if found.count >= work.parameters.count {
                 logger.notice("Results of an interrupted job found on disk, not requested again", metadata: ["job.outputs": "\(found.count)"])
                 await recording("the recovered job", consequence: "its results are found in the folder again at the next start", logger: logger) {
@@ -220,7 +224,7 @@ extension JobRunner {
         }
         var attempt = 1
         while true {
-            let stem = work.resultStem(for: source)
+            let stem = work.resultStem(for: source, created: job.createdAt)
             let ownership = output(logger)
             let written = await FileSystem.offloaded {
                 Result { () throws(ImageInboxError) in

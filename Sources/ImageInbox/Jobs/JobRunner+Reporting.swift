@@ -19,8 +19,9 @@ extension JobRunner {
             entries.append(("images", bundle.images.map { SourceName(path: $0).fileName }.joined(separator: ", ")))
             if let mask = bundle.mask { entries.append(("mask", SourceName(path: mask).fileName)) }
         }
+        if let preset = work.parameters.preset { entries.append(("preset", preset)) }
         if let usd { entries.append(("cost_usd", String(usd))) }
-        if work.resultStem(for: source) != work.fullResultStem(for: source) {
+        if work.resultStem(for: source, created: job.createdAt) != work.fullResultStem(for: source, created: job.createdAt) {
             entries.append(("note", "The result's name was shortened to fit the file system's limit of \(SourceName.nameLimit) bytes; `source` names the file it was made from."))
         }
         if configuration.placeholders { entries.append(("placeholder", "true: made offline by --dry-run, not by an images API")) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a job asks the images API for: a generation from a prompt, or an edit of a bundle.
 enum JobWork: Sendable {
     case generation(GenerationRequest)
@@ -45,10 +47,13 @@ enum JobWork: Sendable {
         }
     }
 
-    /// Results are named after this stem: `/in/cat`, `/in/cat.edited`, `/in/cat.edit/result`.
+    /// Results are named after this stem: `/in/cat`, `/in/cat.edited`, `/in/cat.edit/result`,
+    /// or what a generation's `output_name` makes of its job (`/in/2026-12-04-cat-1024x1024`).
     /// A stem too long for its results' names (`-12.webp` and all) is cut to fit.
-    func resultStem(for source: SettledSource) -> String {
-        let full = fullResultStem(for: source)
+    ///
+    /// - Parameter created: When the job was first recorded, for `{date}` and `{time}`.
+    func resultStem(for source: SettledSource, created: Date) -> String {
+        let full = fullResultStem(for: source, created: created)
         // An edit's `.edited` is kept: without it, the result would be taken for a bundle image.
         let marker = ".edited"
         if case .edit = self, full.hasSuffix(marker) {
@@ -58,11 +63,25 @@ enum JobWork: Sendable {
     }
 
     /// The stem before any cut.
-    func fullResultStem(for source: SettledSource) -> String {
+    func fullResultStem(for source: SettledSource, created: Date) -> String {
         switch self {
-        case .generation: SourceName(path: source.path).stem
-        case .edit(_, let bundle): bundle.resultStem
+        case .generation(let request):
+            let name = SourceName(path: source.path)
+            guard let outputName = request.parameters.outputName else { return name.stem }
+            let rendered = outputName.render(
+                name: SourceName(path: name.stem).fileName, index: 1, created: created, parameters: request.parameters, preset: request.parameters.preset
+            )
+            return name.directory + "/" + rendered
+        case .edit(_, let bundle):
+            // An edit's results keep their marked names: another name could be taken for a bundle image.
+            return bundle.resultStem
         }
+    }
+
+    /// Whether results are named by an `output_name` template rather than after the source.
+    var hasOutputName: Bool {
+        if case .generation(let request) = self { return request.parameters.outputName != nil }
+        return false
     }
 
     /// Room kept after a result stem: `-999.webp` (a thousand results of one name fit).

@@ -18,6 +18,10 @@ package struct ResolvedParameters: Sendable, Equatable, Codable {
     package var compression: Int?
     /// How many images to make.
     package var count: Int
+    /// How results are named; nil: after the source.
+    package var outputName: OutputName?
+    /// The folder preset the source chose, for the results' names and metadata.
+    package var preset: String?
 
     package init(
         model: String,
@@ -28,7 +32,9 @@ package struct ResolvedParameters: Sendable, Equatable, Codable {
         background: String? = nil,
         moderation: String? = nil,
         compression: Int? = nil,
-        count: Int = 1
+        count: Int = 1,
+        outputName: OutputName? = nil,
+        preset: String? = nil
     ) {
         self.model = model
         self.size = size
@@ -39,5 +45,7 @@ package struct ResolvedParameters: Sendable, Equatable, Codable {
         self.moderation = moderation
         self.compression = compression
         self.count = count
+        self.outputName = outputName
+        self.preset = preset
     }
 }

@@ -1,15 +1,24 @@
-import Foundation
+package import Foundation
 
 /// Finds results a job already wrote before the daemon was killed, by the job id embedded in them,
 /// so that a restart records them instead of paying for the images again.
 package enum OutputRecovery {
     /// The results next to `stem` (`/inbox/cat` → `cat.png`, `cat-2.png`, …) whose embedded `job`
     /// is `jobID`, in name order.
-    package static func results(of jobID: String, stem: String, fileExtension: String) -> [String] {
+    ///
+    /// - Parameter anyNameSince: For results named by a template (whose values, such as the
+    ///   size, may have changed since): look at every file of that type in the folder modified
+    ///   since this time, whatever its name.
+    package static func results(of jobID: String, stem: String, fileExtension: String, anyNameSince: Date? = nil) -> [String] {
         let name = SourceName(path: stem + ".x")
         let prefix = SourceName(path: stem).fileName
+        let since = anyNameSince.map { Int64($0.timeIntervalSince1970) * 1_000_000_000 }
         return (FileSystem.directoryEntries(name.directory) ?? []).filter { entry in
-            guard entry.hasPrefix(prefix), entry.lowercased().hasSuffix("." + fileExtension) else { return false }
+            guard entry.lowercased().hasSuffix("." + fileExtension), !entry.hasPrefix(".") else { return false }
+            if let since {
+                return (FileSystem.identity(of: name.directory + "/" + entry)?.modificationNanoseconds ?? 0) >= since
+            }
+            guard entry.hasPrefix(prefix) else { return false }
             let middle = entry.dropFirst(prefix.count).dropLast(fileExtension.count + 1)
             return middle.isEmpty || (middle.first == "-" && Int(middle.dropFirst()) != nil)
         }.map { name.directory + "/" + $0 }.filter { path in
