@@ -57,6 +57,7 @@ package enum ConfigurationSchema {
         "pause_probe_seconds": .number,
         "shutdown_timeout_seconds": .number,
         "orphan_timeout_seconds": .number,
+        "max_batch_entries": .wholeNumber,
         "held_results_max_mb": .wholeNumber,
         "ignore": .texts,
         "defaults": .section(parameters),

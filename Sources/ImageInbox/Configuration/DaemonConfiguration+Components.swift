@@ -15,7 +15,8 @@ extension DaemonConfiguration {
             maximumUSDPerDay: maximumUSDPerDay,
             creditUSD: creditUSD,
             orphanTimeout: orphanTimeout,
-            output: output
+            output: output,
+            maximumBatchEntries: maximumBatchEntries
         )
     }
 

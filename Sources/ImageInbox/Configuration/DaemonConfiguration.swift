@@ -42,6 +42,8 @@ package struct DaemonConfiguration: Sendable {
     package var shutdownTimeout: Duration
     /// How long an edit bundle waits for a missing part.
     package var orphanTimeout: Duration
+    /// The most entries a batch file (`.prompts`, `.csv`) may hold.
+    package var maximumBatchEntries: Int
     /// The most megabytes of finished images kept in the state directory while their inbox is
     /// away; past it, new jobs wait.
     package var heldResultsMaximumMB: Int
@@ -207,6 +209,8 @@ package struct DaemonConfiguration: Sendable {
         pauseProbeInterval = try seconds("pause_probe_seconds", 300)
         shutdownTimeout = try seconds("shutdown_timeout_seconds", 60)
         orphanTimeout = try seconds("orphan_timeout_seconds", 600)
+        maximumBatchEntries = try wholeNumber("max_batch_entries") ?? 500
+        guard (1...100_000).contains(maximumBatchEntries) else { throw invalid("max_batch_entries must be between 1 and 100000.") }
         heldResultsMaximumMB = try wholeNumber("held_results_max_mb") ?? 1024
         guard heldResultsMaximumMB > 0 else { throw invalid("held_results_max_mb must be a positive number of megabytes.") }
         maximumUSDPerDay = try number("max_usd_per_day")

@@ -12,11 +12,11 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
         package var reason: String
         /// When one job may go through to see whether the cause has passed.
         package var until: Instant
-        /// The file let through to probe, while its job runs.
+        /// The job let through to probe (its ``SettledSource/queueKey``), while it runs.
         package var probePath: String?
     }
 
-    // Per inbox the waiting paths in order, and each one's newest state: enqueueing and taking
+    // Per inbox the waiting jobs (by queue key) in order, and each one's newest state: enqueueing and taking
     // stay O(1) with a backlog of tens of thousands of files.
     private var queues: [String: Deque<String>] = [:]
     private var waiting: [String: SettledSource] = [:]
@@ -44,16 +44,16 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
     /// Adds a source. A file whose job is running is taken again when that job ends; a file
     /// already waiting keeps its place with its newest state.
     package mutating func enqueue(_ source: SettledSource, atFront: Bool = false) {
-        if inFlight.contains(source.path) {
-            again[source.path] = source
+        if inFlight.contains(source.queueKey) {
+            again[source.queueKey] = source
             return
         }
-        if waiting.updateValue(source, forKey: source.path) != nil { return }
+        if waiting.updateValue(source, forKey: source.queueKey) != nil { return }
         if queues[source.inbox] == nil { inboxes.append(source.inbox) }
         if atFront {
-            queues[source.inbox, default: []].prepend(source.path)
+            queues[source.inbox, default: []].prepend(source.queueKey)
         } else {
-            queues[source.inbox, default: []].append(source.path)
+            queues[source.inbox, default: []].append(source.queueKey)
         }
     }
 
@@ -68,10 +68,10 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
         }
         for offset in 0..<inboxes.count {
             let inbox = inboxes[(nextInbox + offset) % inboxes.count]
-            guard let path = queues[inbox]?.popFirst(), let source = waiting.removeValue(forKey: path) else { continue }
+            guard let key = queues[inbox]?.popFirst(), let source = waiting.removeValue(forKey: key) else { continue }
             nextInbox = (nextInbox + offset + 1) % inboxes.count
-            inFlight.insert(source.path)
-            if pause != nil { pause?.probePath = source.path }
+            inFlight.insert(source.queueKey)
+            if pause != nil { pause?.probePath = source.queueKey }
             return source
         }
         return nil
@@ -99,9 +99,9 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
     /// - Returns: Whether this lifted a pause (the probe went through).
     @discardableResult
     package mutating func finish(_ source: SettledSource, paused: Bool) -> Bool {
-        inFlight.remove(source.path)
+        inFlight.remove(source.queueKey)
         var resumed = false
-        if let current = pause, current.probePath == source.path {
+        if let current = pause, current.probePath == source.queueKey {
             if paused {
                 pause?.probePath = nil
             } else {
@@ -109,7 +109,7 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
                 resumed = true
             }
         }
-        if let next = again.removeValue(forKey: source.path) {
+        if let next = again.removeValue(forKey: source.queueKey) {
             enqueue(next)
         } else if paused {
             enqueue(source, atFront: true)

@@ -52,7 +52,7 @@ extension JobRunner {
                 await recording("where the held results went", consequence: "image-inbox status lists the job without its results", logger: logger) {
                     try await ledger.recordOutputs(jobID: entry.jobID, outputs: outputs, now: now())
                 }
-                removeNotes(for: entry.sourcePath)
+                await removeNotes(for: entry.sourcePath)
                 logger.notice("Held results delivered", metadata: ["job.outputs": "\(outputs.map { SourceName(path: $0).fileName }.joined(separator: ", "))"])
             case .failure(let error):
                 logger.error("Held results could not be delivered, kept for the next return or start", metadata: ["error": "\(error.message)"])

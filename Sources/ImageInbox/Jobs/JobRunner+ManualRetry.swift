@@ -13,7 +13,8 @@ extension JobRunner {
             // A prompt's job is its content's: retried only if the file is what failed. An edit's
             // content is its instruction and every image, hashed when the job runs.
             var hash: String?
-            if !EditBundle.isInstruction(source.path) {
+            let isBatch = BatchDocument.isBatch(source.path)
+            if !EditBundle.isInstruction(source.path) && !isBatch {
                 let path = source.path
                 guard case .success(let bytes) = await FileSystem.offloaded({ FileSystem.readRegularFile(path, limit: PromptDocument.maximumFileSize) }) else {
                     continue
@@ -21,13 +22,14 @@ extension JobRunner {
                 hash = ContentHash.of(bytes)
             }
             do {
-                guard let job = try await ledger.reopenFailedJob(sourcePath: source.path, contentHash: hash, now: now()) else {
+                let jobs = try await ledger.reopenFailedJobs(sourcePath: source.path, contentHash: hash, batch: isBatch, now: now())
+                guard let job = jobs.first else {
                     logger.debug("Error note removed, but the source's latest job did not fail: nothing to retry", metadata: ["file.path": "\(source.path)"])
                     continue
                 }
                 logger.notice(
                     "Error note deleted, the failed job is tried once more",
-                    metadata: ["file.path": "\(source.path)", "job.id": "\(job.id)", "job.manual_retries": "\(job.manualRetries)"]
+                    metadata: ["file.path": "\(source.path)", "job.id": "\(job.id)", "job.count": "\(jobs.count)", "job.manual_retries": "\(job.manualRetries)"]
                 )
                 reopened.append(source)
             } catch {

@@ -62,6 +62,9 @@ extension JobRunner {
         if EditBundle.isInstruction(source.path) {
             return await processEdit(source, instruction: bytes, logger: logger)
         }
+        if BatchDocument.isBatch(source.path) {
+            return await processBatch(source, bytes: bytes, logger: logger)
+        }
         let hash = kept?.hash ?? ContentHash.of(bytes)
         let request: GenerationRequest
         do throws(ImageInboxError) {
@@ -139,7 +142,7 @@ extension JobRunner {
                 await recording("the recovered job", consequence: "its results are found in the folder again at the next start", logger: logger) {
                     try await ledger.recordSuccess(job, outputs: found, usage: APIUsage(), now: now())
                 }
-                removeNotes(for: source.path)
+                await removeNotes(for: source.path)
                 return .finished
             }
         }
@@ -244,7 +247,7 @@ extension JobRunner {
                 ) {
                     try await ledger.recordSuccess(job, outputs: outputs, usage: usage, estimatedUSD: estimate, requestID: answer.requestID, now: now())
                 }
-                removeNotes(for: source.path)
+                await removeNotes(for: source.path)
                 logger.info(
                     "Job done",
                     metadata: [

@@ -28,10 +28,15 @@ extension JobRunner {
         return ImageMetadata(entries)
     }
 
-    /// Removes the daemon's notes about `sourcePath` (its error and waiting notes): its job is done.
-    func removeNotes(for sourcePath: String) {
-        ErrorReport.removeStale(for: sourcePath)
+    /// Removes the daemon's notes about `sourcePath` (its error and waiting notes): its job is
+    /// done. A batch file's error note lists its other entries, so it is written anew instead.
+    func removeNotes(for sourcePath: String) async {
         WaitingNote.remove(for: sourcePath)
+        if BatchDocument.isBatch(sourcePath) {
+            await refreshBatchNote(sourcePath)
+        } else {
+            ErrorReport.removeStale(for: sourcePath)
+        }
     }
 
     /// Records a job as failed for good and reports it in the folder.
@@ -63,6 +68,11 @@ extension JobRunner {
         }
         logger[metadataKey: "job.id"] = "\(record.id)"
         let message = configuration.apiKey?.redact(problem.message) ?? problem.message
+        if source.entry != nil {
+            logger.warning("Batch entry failed, listed in the file's error note", metadata: ["error.code": "\(problem.code)", "error": "\(message)"])
+            await refreshBatchNote(source.path)
+            return
+        }
         let report = ErrorReport(sourcePath: source.path, error: problem, jobID: record.id, date: now())
         do {
             let written = try report.write(redacting: configuration.apiKey, ownership: output(logger))

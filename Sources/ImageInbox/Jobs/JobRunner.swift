@@ -39,6 +39,8 @@ package final class JobRunner: Service {
         package var orphanTimeout: Duration
         /// The mode and group of results and notes (`output.mode`, `output.group`).
         package var output: OutputOwnership
+        /// The most entries a batch file may hold; past it, the file gets a note and nothing is sent.
+        package var maximumBatchEntries: Int
 
         package init(
             profile: ProviderProfile,
@@ -52,7 +54,8 @@ package final class JobRunner: Service {
             prices: PriceTable = .standard,
             creditUSD: Double? = nil,
             orphanTimeout: Duration = .seconds(600),
-            output: OutputOwnership = .inherited
+            output: OutputOwnership = .inherited,
+            maximumBatchEntries: Int = 500
         ) {
             self.profile = profile
             self.defaults = defaults
@@ -66,6 +69,7 @@ package final class JobRunner: Service {
             self.creditUSD = creditUSD ?? profile.defaultCreditUSD
             self.orphanTimeout = orphanTimeout
             self.output = output
+            self.maximumBatchEntries = max(1, maximumBatchEntries)
         }
     }
 
@@ -93,6 +97,8 @@ package final class JobRunner: Service {
     let heldResults: HeldResults?
     /// The folders' `image-inbox.yaml` defaults, read again only when a file changed.
     let folderDefaults = FolderDefaultsCache()
+    /// Batch files' error notes, written one at a time per file.
+    let batchNotes = NoteRefreshes()
     /// Running jobs that failed for now and wait to be tried again.
     let retrying = Mutex(0)
     /// Every request passes it: as many at once as the API takes, none while it asked to wait.
@@ -302,8 +308,10 @@ package final class JobRunner: Service {
         if batch.contains(where: \.isManualRetry) {
             batch = batch.filter { !$0.isManualRetry } + (await reopenManualRetries(batch.filter(\.isManualRetry)))
         }
-        // An edit's content is its instruction and every image: the job is recorded once all are read.
-        let (edits, prompts) = (batch.filter { EditBundle.isInstruction($0.path) }, batch.filter { !EditBundle.isInstruction($0.path) })
+        // An edit's content is its instruction and every image, a batch file's each entry: their
+        // jobs are recorded when they run.
+        let later = { (source: SettledSource) in EditBundle.isInstruction(source.path) || BatchDocument.isBatch(source.path) }
+        let (edits, prompts) = (batch.filter(later), batch.filter { !later($0) })
         let read = await FileSystem.offloaded {
             prompts.map { source -> SettledSource in
                 guard case .success(let bytes) = FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) else {

@@ -2,7 +2,8 @@ import Foundation
 
 /// What a job asks the images API for: a generation from a prompt, or an edit of a bundle.
 enum JobWork: Sendable {
-    case generation(GenerationRequest)
+    /// A generation; `entry` for one entry of a batch file.
+    case generation(GenerationRequest, entry: BatchEntryName? = nil)
     case edit(EditRequest, bundle: EditBundle)
 
     /// The ledger's `kind`.
@@ -15,14 +16,14 @@ enum JobWork: Sendable {
 
     var prompt: String {
         switch self {
-        case .generation(let request): request.prompt
+        case .generation(let request, _): request.prompt
         case .edit(let request, _): request.prompt
         }
     }
 
     var parameters: ResolvedParameters {
         switch self {
-        case .generation(let request): request.parameters
+        case .generation(let request, _): request.parameters
         case .edit(let request, _): request.parameters
         }
     }
@@ -30,7 +31,7 @@ enum JobWork: Sendable {
     /// Images asked for in one request.
     var imageCount: Int {
         switch self {
-        case .generation(let request): request.imageCount
+        case .generation(let request, _): request.imageCount
         case .edit(let request, _): request.imageCount
         }
     }
@@ -38,9 +39,9 @@ enum JobWork: Sendable {
     /// The same work for `count` images (a count larger than a provider takes is split).
     func asking(for count: Int) -> JobWork {
         switch self {
-        case .generation(var request):
+        case .generation(var request, let entry):
             request.imageCount = count
-            return .generation(request)
+            return .generation(request, entry: entry)
         case .edit(var request, let bundle):
             request.imageCount = count
             return .edit(request, bundle: bundle)
@@ -65,11 +66,15 @@ enum JobWork: Sendable {
     /// The stem before any cut.
     func fullResultStem(for source: SettledSource, created: Date) -> String {
         switch self {
-        case .generation(let request):
+        case .generation(let request, let entry):
             let name = SourceName(path: source.path)
-            guard let outputName = request.parameters.outputName else { return name.stem }
+            // A CSV row's `name` first, then `output_name`, then the source's name (numbered for an entry).
+            guard let outputName = entry?.name ?? request.parameters.outputName else {
+                return entry.map { name.stem + "-" + String(format: "%03d", $0.index) } ?? name.stem
+            }
             let rendered = outputName.render(
-                name: SourceName(path: name.stem).fileName, index: 1, created: created, parameters: request.parameters, preset: request.parameters.preset
+                name: SourceName(path: name.stem).fileName, index: entry?.index ?? 1, created: created, parameters: request.parameters,
+                preset: request.parameters.preset
             )
             return name.directory + "/" + rendered
         case .edit(_, let bundle):
@@ -80,7 +85,7 @@ enum JobWork: Sendable {
 
     /// Whether results are named by an `output_name` template rather than after the source.
     var hasOutputName: Bool {
-        if case .generation(let request) = self { return request.parameters.outputName != nil }
+        if case .generation(let request, let entry) = self { return entry?.name != nil || request.parameters.outputName != nil }
         return false
     }
 
@@ -92,8 +97,16 @@ enum JobWork: Sendable {
     /// - Parameter beforeDownload: Told of an answer with `url` results before their download.
     func send(to generator: any ImageGenerating, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
         switch self {
-        case .generation(let request): try await generator.generate(request, beforeDownload: beforeDownload)
+        case .generation(let request, _): try await generator.generate(request, beforeDownload: beforeDownload)
         case .edit(let request, _): try await generator.edit(request, beforeDownload: beforeDownload)
         }
     }
+}
+
+/// How the results of a batch file's entry are named: `NAME-007`, or its CSV row's `name`.
+struct BatchEntryName: Sendable {
+    /// The entry's number in its file, from 1.
+    var index: Int
+    /// The row's `name` (a name or an `output_name` template).
+    var name: OutputName?
 }

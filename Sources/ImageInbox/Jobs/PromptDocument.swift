@@ -43,29 +43,7 @@ package struct PromptDocument: Sendable, Equatable {
         extraKeys: Set<String>,
         checkParameters: Bool = true
     ) throws(ImageInboxError) -> (ImageParameters, String, [String: Any]) {
-        guard data.count <= maximumFileSize else {
-            throw ImageInboxError(
-                code: .invalidSource,
-                message: "The file is \(data.count / 1024) KB; a prompt file holds at most "
-                    + "\(maximumPromptLength) characters of text. Shorten it."
-            )
-        }
-        let text = try decodeText(data)
-        var mapping: [String: Any] = [:]
-        var body = text
-        // Most prompts have no front matter: only the first line is looked at then.
-        if isFence(String(text.prefix { $0 != "\n" })) {
-            var lines = text.components(separatedBy: "\n")
-            guard let end = lines.dropFirst().firstIndex(where: { isFence($0) || $0.trimmingCharacters(in: .whitespaces) == "..." }) else {
-                throw ImageInboxError(
-                    code: .invalidSource,
-                    message: "The front matter starts with '---' but never ends. Close it with a line of '---'."
-                )
-            }
-            mapping = try parseYAML(lines[1..<end].joined(separator: "\n"))
-            lines.removeSubrange(0...end)
-            body = lines.joined(separator: "\n")
-        }
+        let (mapping, body, _) = try sections(of: data)
         let parameters = checkParameters ? try ImageParameters(mapping: mapping, origin: "front matter", extraKeys: extraKeys) : ImageParameters()
         let prompt = body.trimmingCharacters(in: .whitespacesAndNewlines)
         if checkParameters {
@@ -83,6 +61,40 @@ package struct PromptDocument: Sendable, Equatable {
             }
         }
         return (parameters, prompt, mapping)
+    }
+
+    /// A prompt file's text (decoded, with `\n` line ends) split into its front matter and the
+    /// rest, and the line (from 1) the rest starts on.
+    ///
+    /// - Throws: ``ImageInboxError`` `invalidSource` for a file too large, text that is not
+    ///   UTF-8 or UTF-16, and front matter that is not closed or not `key: value` lines.
+    package static func sections(of data: Data) throws(ImageInboxError) -> (frontMatter: [String: Any], body: String, bodyLine: Int) {
+        guard data.count <= maximumFileSize else {
+            throw ImageInboxError(
+                code: .invalidSource,
+                message: "The file is \(data.count / 1024) KB; a prompt file holds at most "
+                    + "\(maximumPromptLength) characters of text. Shorten it."
+            )
+        }
+        let text = try decodeText(data)
+        var mapping: [String: Any] = [:]
+        var body = text
+        var bodyLine = 1
+        // Most prompts have no front matter: only the first line is looked at then.
+        if isFence(String(text.prefix { $0 != "\n" })) {
+            var lines = text.components(separatedBy: "\n")
+            guard let end = lines.dropFirst().firstIndex(where: { isFence($0) || $0.trimmingCharacters(in: .whitespaces) == "..." }) else {
+                throw ImageInboxError(
+                    code: .invalidSource,
+                    message: "The front matter starts with '---' but never ends. Close it with a line of '---'."
+                )
+            }
+            mapping = try parseYAML(lines[1..<end].joined(separator: "\n"))
+            lines.removeSubrange(0...end)
+            body = lines.joined(separator: "\n")
+            bodyLine = end + 2
+        }
+        return (mapping, body, bodyLine)
     }
 
     private static func decodeText(_ data: Data) throws(ImageInboxError) -> String {

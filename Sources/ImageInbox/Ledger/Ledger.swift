@@ -154,25 +154,43 @@ package struct Ledger: Sendable {
     }
 
     /// Puts a source's failed job back in the queue, because someone deleted its error note: the
-    /// source's latest job, if it failed, and (when given) if it is for `contentHash`.
+    /// source's latest job, if it failed, and (when given) if it is for `contentHash`; for a batch
+    /// file, every entry's job that failed.
     ///
-    /// - Returns: The job, queued again and counted as a manual retry; nil when the source's
+    /// - Returns: The jobs, queued again and counted as manual retries; empty when the source's
     ///   latest job did not fail (the daemon removed the note of a job that then succeeded) or
     ///   was for other content.
-    package func reopenFailedJob(sourcePath: String, contentHash: String?, now: Date) async throws -> JobRecord? {
+    package func reopenFailedJobs(sourcePath: String, contentHash: String?, batch: Bool = false, now: Date) async throws -> [JobRecord] {
         try await commits.write { db in
-            guard var record = try JobRecord.filter(Column("sourcePath") == sourcePath).order(Column("updatedAt").desc).fetchOne(db),
-                record.state == .failed, contentHash == nil || record.contentHash == contentHash
-            else { return nil }
-            record.state = .queued
-            record.manualRetries += 1
-            record.errorCode = nil
-            record.lastError = nil
-            record.failingSince = nil
-            record.nextAttemptAt = nil
-            record.updatedAt = now
-            try record.update(db)
-            return record
+            let failed: [JobRecord]
+            if batch {
+                failed = try JobRecord.filter(Column("sourcePath") == sourcePath && Column("state") == JobState.failed.rawValue).fetchAll(db)
+                    .filter { BatchDocument.entryIndex(ofKey: $0.contentHash) != nil }
+            } else {
+                guard let latest = try JobRecord.filter(Column("sourcePath") == sourcePath).order(Column("updatedAt").desc).fetchOne(db),
+                    latest.state == .failed, contentHash == nil || latest.contentHash == contentHash
+                else { return [] }
+                failed = [latest]
+            }
+            return try failed.map { job in
+                var record = job
+                record.state = .queued
+                record.manualRetries += 1
+                record.errorCode = nil
+                record.lastError = nil
+                record.failingSince = nil
+                record.nextAttemptAt = nil
+                record.updatedAt = now
+                try record.update(db)
+                return record
+            }
+        }
+    }
+
+    /// The failed jobs of a source (a batch file's failed entries).
+    package func failedJobs(sourcePath: String) async throws -> [JobRecord] {
+        try await database.read { db in
+            try JobRecord.filter(Column("sourcePath") == sourcePath && Column("state") == JobState.failed.rawValue).fetchAll(db)
         }
     }
 

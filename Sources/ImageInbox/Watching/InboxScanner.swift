@@ -15,7 +15,7 @@ package struct InboxScanner: Sendable {
     package func isTrigger(path: String) -> Bool {
         let name = SourceName(path: path)
         guard !ignoreRules.ignores(name: name.fileName) else { return false }
-        return name.fileExtension == "prompt" || EditBundle.isInstruction(path)
+        return name.fileExtension == "prompt" || BatchDocument.isBatch(path) || EditBundle.isInstruction(path)
     }
 
     /// Whether a file is watched to settle: a trigger, or an image of an edit bundle (images
@@ -79,7 +79,7 @@ package struct InboxScanner: Sendable {
     static func mayBeCandidate(_ name: String, inBundleFolder: Bool, siblings: Set<String>) -> Bool {
         let source = SourceName(path: name)
         let fileExtension = source.fileExtension
-        if fileExtension == "prompt" || fileExtension == "edit" { return true }
+        if fileExtension == "prompt" || fileExtension == "edit" || BatchDocument.extensions.contains(fileExtension) { return true }
         if inBundleFolder && EditBundle.instructionNames.contains(name.lowercased()) { return true }
         guard EditBundle.imageExtensions.contains(fileExtension) else { return false }
         if inBundleFolder {

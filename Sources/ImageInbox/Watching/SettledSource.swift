@@ -10,6 +10,13 @@ package struct SettledSource: Sendable, Equatable {
     package var content: Content?
     /// Someone deleted the error note of this source's failed job: it is to be tried once more.
     package var isManualRetry: Bool
+    /// The entry of a batch file this job is for (from 1); nil for the file itself.
+    package var entry: Int?
+
+    /// What the queue tells jobs apart by: the path, and a batch entry's number.
+    package var queueKey: String {
+        entry.map { path + "\u{0}\($0)" } ?? path
+    }
 
     /// A source's bytes and hash as read at intake.
     package struct Content: Sendable, Equatable {
@@ -25,5 +32,6 @@ package struct SettledSource: Sendable, Equatable {
         self.identity = identity
         self.content = content
         self.isManualRetry = isManualRetry
+        self.entry = nil
     }
 }
