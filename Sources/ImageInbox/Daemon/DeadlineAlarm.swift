@@ -32,6 +32,18 @@ package final class DeadlineAlarm<C: Clock>: Sendable where C.Duration == Durati
         waiter?.resume()
     }
 
+    /// Sets the next deadline to `deadline` unless an earlier one is set.
+    package func wake(atEarliest deadline: C.Instant) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let current = state.deadline, current <= deadline { return nil }
+            state.deadline = deadline
+            state.generation &+= 1
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
     /// Calls `fire` each time the current deadline passes, until the task is cancelled.
     package func run(_ fire: @Sendable () async -> Void) async {
         while !Task.isCancelled {

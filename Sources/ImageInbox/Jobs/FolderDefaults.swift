@@ -10,7 +10,7 @@ package enum FolderDefaults {
     /// The largest defaults file read.
     static let maximumFileSize = 64 * 1024
     /// The keys besides the image parameters.
-    static let styleKeys: Set<String> = ["prompt_template", "presets", "locked"]
+    static let styleKeys: Set<String> = ["prompt_template", "presets", "locked", "max_usd_per_day"]
 
     /// The folders whose defaults apply to files in `directory`: it and each one above it up to
     /// the inbox root, deepest first.
@@ -47,6 +47,13 @@ package enum FolderDefaults {
             defaults: try ImageParameters(mapping: mapping, origin: origin, extraKeys: styleKeys, keyLines: GuardedYAML.keyLines(of: document))
         )
         style.promptTemplate = try template(mapping["prompt_template"], origin: origin)
+        switch mapping["max_usd_per_day"] {
+        case nil: break
+        case let usd as Double where usd > 0: style.budgets = [FolderBudget(folder: SourceName(path: path).directory, usd: usd)]
+        case let usd as Int where usd > 0: style.budgets = [FolderBudget(folder: SourceName(path: path).directory, usd: Double(usd))]
+        default:
+            throw ImageInboxError(code: .invalidParameter, message: "max_usd_per_day in the \(origin) must be a positive number of dollars, such as 'max_usd_per_day: 5'.")
+        }
         if let locked = document["locked"] {
             let lockedOrigin = "locked: of the \(origin)"
             style.locked = try ImageParameters(

@@ -26,17 +26,21 @@ package struct FolderStyle: Sendable, Equatable {
     package var presets: [String: Preset]
     /// The locked values; an upper folder's lock wins over a deeper one's.
     package var locked: ImageParameters
+    /// The daily budgets of the folder and every folder above it that sets one: each applies.
+    package var budgets: [FolderBudget]
 
     package init(
         defaults: ImageParameters = ImageParameters(),
         promptTemplate: PromptTemplate? = nil,
         presets: [String: Preset] = [:],
-        locked: ImageParameters = ImageParameters()
+        locked: ImageParameters = ImageParameters(),
+        budgets: [FolderBudget] = []
     ) {
         self.defaults = defaults
         self.promptTemplate = promptTemplate
         self.presets = presets
         self.locked = locked
+        self.budgets = budgets
     }
 
     /// This style (of the folders above) with a deeper folder's `image-inbox.yaml` applied.
@@ -45,7 +49,8 @@ package struct FolderStyle: Sendable, Equatable {
             defaults: deeper.defaults.layered(over: defaults),
             promptTemplate: deeper.promptTemplate ?? promptTemplate,
             presets: presets.merging(deeper.presets) { _, deeper in deeper },
-            locked: locked.layered(over: deeper.locked)
+            locked: locked.layered(over: deeper.locked),
+            budgets: budgets + deeper.budgets
         )
     }
 

@@ -27,6 +27,7 @@ extension JobRunner {
             return .finished
         }
         if let paused = await pauseWhileTooMuchIsHeld() { return paused }
+        if await waitsForFolderBudget(source, logger: logger) { return .finished }
         // What intake read serves while the file is unchanged; else it is read again, as it may
         // have changed or gone while it waited.
         let bytes: [UInt8]
@@ -326,7 +327,7 @@ extension JobRunner {
         }
     }
 
-    private func durationUntilTomorrow() -> Duration {
+    func durationUntilTomorrow() -> Duration {
         .seconds(max(60, LocalDay.end(of: now()).timeIntervalSince(now())))
     }
 }

@@ -110,6 +110,10 @@ package final class JobRunner: Service {
     /// Tells `STATUS=` that something changed.
     let onChange: @Sendable () -> Void
     private let orphanAlarm = DeadlineAlarm(clock: ContinuousClock())
+    /// Fires at midnight while files wait for their folder's budget.
+    let budgetAlarm = DeadlineAlarm(clock: ContinuousClock())
+    /// Files waiting for their folder's budget to start again, and the folders told so today.
+    let budgetWaits = Mutex<(sources: [SettledSource], notedFolders: Set<String>)>(([], []))
     private let sources: AsyncStream<[SettledSource]>
 
     /// - Parameters:
@@ -218,9 +222,11 @@ package final class JobRunner: Service {
                 for await folder in self.availability.returns { await self.deliverHeldResults(for: folder) }
             }
             // Nothing ticks: the queue's alarm fires when a pause runs out, the orphan alarm when the
-            // bundle that has waited longest for a part reaches the orphan timeout.
+            // bundle that has waited longest for a part reaches the orphan timeout, the budget
+            // alarm at midnight while files wait for their folder's budget.
             timers.addTask { await self.queue.pauseAlarm.run { await self.queue.pauseRanOut() } }
             timers.addTask { await self.orphanAlarm.run { await self.revisitOrphans() } }
+            timers.addTask { await self.budgetAlarm.run { await self.folderBudgetsRenewed() } }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await batch in self.sources.cancelOnGracefulShutdown() {

@@ -407,6 +407,19 @@ package struct Ledger: Sendable {
         try await reader.read { db in try Self.cost(db, since: date) }
     }
 
+    /// Dollars spent since `date` by the jobs of files in `folder` and below it.
+    package func cost(since date: Date, inFolder folder: String) async throws -> Double {
+        let prefix = folder + "/"
+        return try await reader.read { db in
+            // A prefix compared as text, not LIKE (folder names may hold % and _); SQLite counts scalars.
+            try Double.fetchOne(
+                db,
+                sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE usdSpent IS NOT NULL AND updatedAt >= ? AND substr(sourcePath, 1, ?) = ?",
+                arguments: [LedgerDate.text(date), prefix.unicodeScalars.count, prefix]
+            ) ?? 0
+        }
+    }
+
     /// Dollars spent by jobs finished since `date` (in all, without one), inside a read; only
     /// the estimated costs with `estimatesOnly`.
     static func cost(_ db: Database, since date: Date? = nil, estimatesOnly: Bool = false) throws -> Double {

@@ -98,6 +98,11 @@ package struct ErrorReport: Sendable {
         if isOurs(path, marker: marker) { FileSystem.remove(path) }
     }
 
+    /// Removes the note at `path` if it is the daemon's (it begins with `marker`).
+    static func removeOurs(at path: String, marker: String) {
+        if isOurs(path, marker: marker) { FileSystem.remove(path) }
+    }
+
     /// Whether the file at `path` is a note of the daemon's: it begins with `marker`.
     static func isOurs(_ path: String, marker: String) -> Bool {
         guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: 1024 * 1024) else { return false }
