@@ -110,6 +110,12 @@ package final class ImagesAPIStub: Sendable {
         store.withState { $0.latency = milliseconds }
     }
 
+    /// Makes a streamed answer pause this long between its events, so that a test can see the
+    /// previews they become.
+    package func setStreamInterval(milliseconds: Int) {
+        store.withState { $0.streamInterval = .milliseconds(milliseconds) }
+    }
+
     /// Returns when the process receives SIGTERM or SIGINT.
     package func waitForShutdownSignal() async {
         for await _ in await UnixSignalsSequence(trapping: .sigterm, .sigint) { return }

@@ -14,4 +14,8 @@ package enum StubFault: Sendable {
     case dropConnection
     /// Answer 200 with a `url` that the stub answers 404 for.
     case missingURL
+    /// For a streamed request: send this many partial images, then an `error` event.
+    case streamError(afterPartials: Int, body: String)
+    /// For a streamed request: send this many partial images, then close the connection.
+    case streamDrop(afterPartials: Int)
 }

@@ -10,6 +10,11 @@ struct ValidGeneration {
     var n: Int
     var responseFormat: String
     var model = ""
+    /// Whether the answer streams (`stream: true`), and the partial images it sends first.
+    var stream = false
+    var partialImages = 0
+    var quality = "auto"
+    var background = "auto"
 }
 
 /// Why the stub refused a request, as the provider would say it.
@@ -88,10 +93,24 @@ extension StubHandler {
             guard let text = value as? String, ["url", "b64_json"].contains(text) else { return bad("Invalid response_format.", "response_format") }
             responseFormat = text
         }
+        var stream = false
+        if let value = body["stream"] {
+            guard let flag = value as? Bool else { return bad("stream must be a boolean.", "stream") }
+            stream = flag
+        }
+        var partialImages = 0
+        if let value = body["partial_images"] {
+            guard let number = value as? Int, (0...3).contains(number) else {
+                return bad("partial_images must be an integer from 0 to 3.", "partial_images")
+            }
+            guard stream else { return bad("partial_images is only supported with stream: true.", "partial_images") }
+            partialImages = number
+        }
         let (width, height) = size == "auto" ? (1024, 1024) : ProviderProfile.dimensions(of: size) ?? (1024, 1024)
-        return .success(
-            ValidGeneration(width: width, height: height, format: format, transparent: background == "transparent", n: n, responseFormat: responseFormat, model: model)
-        )
+        var valid = ValidGeneration(width: width, height: height, format: format, transparent: background == "transparent", n: n, responseFormat: responseFormat, model: model)
+        (valid.stream, valid.partialImages) = (stream, partialImages)
+        (valid.quality, valid.background) = (body["quality"] as? String ?? "auto", background)
+        return .success(valid)
     }
 
     private func customSizeAllowed(_ size: String, model: String) -> Bool {

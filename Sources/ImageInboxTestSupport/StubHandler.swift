@@ -66,7 +66,7 @@ struct StubHandler: Sendable {
                     throw CancellationError()
                 }
             )
-        case .delay?, .lineBrokenBase64?, nil:
+        case .delay?, .lineBrokenBase64?, .streamError?, .streamDrop?, nil:
             break
         }
 
@@ -85,6 +85,7 @@ struct StubHandler: Sendable {
         case .success(let valid):
             let prompt = object["prompt"].map { "\($0)" } ?? ""
             store.withState { $0.paidPrompts.append(prompt) }
+            if valid.stream { return respondStreaming(valid, kind: "image_generation", fault: pending) }
             return respond(valid, authority: request.head.authority ?? "127.0.0.1", breakingLines: pending.map { if case .lineBrokenBase64 = $0 { true } else { false } } ?? false)
         }
     }

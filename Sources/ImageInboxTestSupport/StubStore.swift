@@ -10,6 +10,8 @@ final class StubStore: Sendable {
         var base64Cache: [String: String] = [:]
         var nextFile = 0
         var latency: ClosedRange<Int> = 0...0
+        /// The pause between a stream's events.
+        var streamInterval: Duration = .milliseconds(100)
         /// How many downloads of each served file fail before one succeeds.
         var failedDownloadsPerFile = 0
         var downloadsByFile: [String: Int] = [:]

@@ -110,6 +110,10 @@ package struct APIUsage: Sendable, Equatable, Codable {
     }
 }
 
+/// Told of a partial image of a streaming answer: the index of the image it previews (from 0)
+/// and its bytes, in the result's format.
+package typealias PreviewSink = @Sendable (_ output: Int, _ image: [UInt8]) async -> Void
+
 /// Makes images from prompts: the images API, or the offline placeholder renderer.
 ///
 /// The seam between the job runner and the network. An implementation throws
@@ -117,11 +121,14 @@ package struct APIUsage: Sendable, Equatable, Codable {
 package protocol ImageGenerating: Sendable {
     /// Makes `request.imageCount` images.
     ///
-    /// - Parameter beforeDownload: Told of an answer with `url` results before they are
-    ///   downloaded (the job runner records it, so that a stop in between pays nothing again).
-    func generate(_ request: GenerationRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult
+    /// - Parameters:
+    ///   - previews: Told of each partial image while the answer streams in, when the request
+    ///     asks for them (`partialImages`) and the provider streams; nil: none asked for.
+    ///   - beforeDownload: Told of an answer with `url` results before they are downloaded (the
+    ///     job runner records it, so that a stop in between pays nothing again).
+    func generate(_ request: GenerationRequest, previews: PreviewSink?, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult
     /// Edits images: makes `request.imageCount` images from the images, mask and instruction.
-    func edit(_ request: EditRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult
+    func edit(_ request: EditRequest, previews: PreviewSink?, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult
     /// Downloads the images of an answer recorded before a stop.
     func download(_ pending: PendingDownload) async throws -> GenerationResult
 }
@@ -129,12 +136,12 @@ package protocol ImageGenerating: Sendable {
 extension ImageGenerating {
     /// Makes `request.imageCount` images, with nobody to tell of an answer before its download.
     package func generate(_ request: GenerationRequest) async throws -> GenerationResult {
-        try await generate(request, beforeDownload: { _ in })
+        try await generate(request, previews: nil, beforeDownload: { _ in })
     }
 
     /// Edits images, with nobody to tell of an answer before its download.
     package func edit(_ request: EditRequest) async throws -> GenerationResult {
-        try await edit(request, beforeDownload: { _ in })
+        try await edit(request, previews: nil, beforeDownload: { _ in })
     }
 
     /// A generator without `url` results has nothing to download.

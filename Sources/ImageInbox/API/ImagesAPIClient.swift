@@ -41,7 +41,7 @@ package struct ImagesAPIClient: ImageGenerating {
     /// The largest response body read (a 3840x2160 PNG in base64 is well under this).
     static let maximumResponseSize = 128 * 1024 * 1024
 
-    private let configuration: Configuration
+    let configuration: Configuration
     private let httpClient: HTTPClient
     private let logger: Logger
     /// What AsyncHTTPClient logs to: the daemon's logger at `debug` and `trace`, else nothing.
@@ -59,8 +59,9 @@ package struct ImagesAPIClient: ImageGenerating {
         self.clientLogger = logger.logLevel <= .debug ? logger : Logger(label: logger.label, factory: { _ in SwiftLogNoOpLogHandler() })
     }
 
-    package func generate(_ request: GenerationRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
+    package func generate(_ request: GenerationRequest, previews: PreviewSink?, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
         let parameters = request.parameters
+        let streaming = previews != nil ? parameters.partialImages : nil
         let body = GenerationBody(
             model: parameters.model,
             prompt: request.prompt,
@@ -71,18 +72,21 @@ package struct ImagesAPIClient: ImageGenerating {
             background: parameters.background,
             moderation: parameters.moderation,
             output_compression: parameters.compression,
-            response_format: configuration.profile.sendsResponseFormat ? configuration.responseFormat : nil
+            response_format: configuration.profile.sendsResponseFormat ? configuration.responseFormat : nil,
+            stream: streaming.map { _ in true },
+            partial_images: streaming
         )
-        var httpRequest = authorizedRequest(path: "/images/generations")
+        var httpRequest = authorizedRequest(path: "/images/generations", streaming: streaming != nil)
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
         let encoded = try JSONEncoder().encode(body)
         httpRequest.body = .bytes(ByteBuffer(bytes: encoded))
         let call = Call(endpoint: "generations", model: modelLabel(parameters.model), uploadedBytes: encoded.count)
-        return try await perform(httpRequest, call, beforeDownload: beforeDownload)
+        return try await perform(httpRequest, call, previews: streaming.flatMap { _ in previews }, beforeDownload: beforeDownload)
     }
 
-    package func edit(_ request: EditRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
+    package func edit(_ request: EditRequest, previews: PreviewSink?, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
         let parameters = request.parameters
+        let streaming = previews != nil ? parameters.partialImages : nil
         var fields: [(String, String?)] = [
             ("model", parameters.model),
             ("prompt", request.prompt),
@@ -92,6 +96,8 @@ package struct ImagesAPIClient: ImageGenerating {
             ("output_format", parameters.formatWasChosen ? parameters.format.rawValue : nil),
             ("background", parameters.background),
             ("output_compression", parameters.compression.map(String.init)),
+            ("stream", streaming.map { _ in "true" }),
+            ("partial_images", streaming.map(String.init)),
         ]
         if configuration.profile.sendsResponseFormat { fields.append(("response_format", configuration.responseFormat)) }
         var parts: [MultipartBody.Part] = fields.compactMap { name, value in value.map { .field(name: name, value: $0) } }
@@ -104,17 +110,17 @@ package struct ImagesAPIClient: ImageGenerating {
             parts.append(.file(name: "mask", path: mask.path, filename: mask.filename, contentType: mask.format.mimeType, size: mask.size))
         }
         let body = MultipartBody(parts: parts)
-        var httpRequest = authorizedRequest(path: "/images/edits")
+        var httpRequest = authorizedRequest(path: "/images/edits", streaming: streaming != nil)
         httpRequest.headers.add(name: "Content-Type", value: body.contentType)
         httpRequest.body = .stream(body.chunks(), length: .known(body.contentLength))
         let call = Call(endpoint: "edits", model: modelLabel(parameters.model), uploadedBytes: Int(body.contentLength))
-        return try await perform(httpRequest, call, beforeDownload: beforeDownload)
+        return try await perform(httpRequest, call, previews: streaming.flatMap { _ in previews }, beforeDownload: beforeDownload)
     }
 
-    private func authorizedRequest(path: String) -> HTTPClientRequest {
+    private func authorizedRequest(path: String, streaming: Bool = false) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: configuration.baseURL + path)
         request.method = .POST
-        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Accept", value: streaming ? "text/event-stream" : "application/json")
         request.headers.add(name: "Authorization", value: "Bearer \(configuration.apiKey.value)")
         request.headers.add(name: "User-Agent", value: "image-inbox/\(ImageInboxVersion.current)")
         return request
@@ -132,7 +138,14 @@ package struct ImagesAPIClient: ImageGenerating {
     }
 
     /// Sends a request and turns its answer into images or a typed error.
-    private func perform(_ httpRequest: HTTPClientRequest, _ call: Call, beforeDownload: PendingDownload.Recorder) async throws -> GenerationResult {
+    ///
+    /// - Parameter previews: Set when the request asked for a stream: told of its partial images.
+    private func perform(
+        _ httpRequest: HTTPClientRequest,
+        _ call: Call,
+        previews: PreviewSink? = nil,
+        beforeDownload: PendingDownload.Recorder
+    ) async throws -> GenerationResult {
         let timeout = configuration.requestTimeout.components
         let deadline = NIODeadline.now() + .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
         let started = ContinuousClock.now
@@ -143,7 +156,8 @@ package struct ImagesAPIClient: ImageGenerating {
                 seconds: (ContinuousClock.now - started).seconds, uploadedBytes: call.uploadedBytes
             )
         }
-        let (status, headers, bytes) = try await send(httpRequest, deadline: deadline)
+        let response = try await open(httpRequest, deadline: deadline)
+        let (status, headers) = (Int(response.status.code), response.headers)
         answered = status
         let requestID = headers.first(name: "x-request-id")
         let rateLimit = RateLimitHeaders(
@@ -153,7 +167,13 @@ package struct ImagesAPIClient: ImageGenerating {
             resetTokens: headers.first(name: "x-ratelimit-reset-tokens")
         )
         do {
-            var result = try await read(status: status, headers: headers, body: bytes, deadline: deadline, requestID: requestID, beforeDownload: beforeDownload)
+            var result: GenerationResult
+            if let previews, status == 200, headers.first(name: "content-type")?.hasPrefix("text/event-stream") == true {
+                result = try await readStream(response.body, previews: previews, requestID: requestID)
+            } else {
+                let bytes = try await collect(response.body)
+                result = try await read(status: status, headers: headers, body: bytes, deadline: deadline, requestID: requestID, beforeDownload: beforeDownload)
+            }
             result.rateLimitWait = rateLimit.wait
             return result
         } catch var error as ImageInboxError {
@@ -297,22 +317,43 @@ package struct ImagesAPIClient: ImageGenerating {
     }
 
     private func send(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> (Int, HTTPHeaders, [UInt8]) {
+        let response = try await open(request, deadline: deadline)
+        return (Int(response.status.code), response.headers, try await collect(response.body))
+    }
+
+    /// Sends a request and waits for the head of its answer.
+    private func open(_ request: HTTPClientRequest, deadline: NIODeadline) async throws -> HTTPClientResponse {
         do {
-            let response = try await httpClient.execute(request, deadline: deadline, logger: clientLogger)
-            let body = try await response.body.collect(upTo: Self.maximumResponseSize)
-            return (Int(response.status.code), response.headers, Array(buffer: body))
-        } catch let error as ImageInboxError {
-            throw error
-        } catch let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error) {
-            throw ImageInboxError(
+            return try await httpClient.execute(request, deadline: deadline, logger: clientLogger)
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// Reads an answer's whole body.
+    private func collect(_ body: HTTPClientResponse.Body) async throws -> [UInt8] {
+        do {
+            return Array(buffer: try await body.collect(upTo: Self.maximumResponseSize))
+        } catch {
+            throw mapped(error)
+        }
+    }
+
+    /// A failure to reach the API or to hear its answer, as the error that says what to do.
+    func mapped(_ error: any Error) -> any Error {
+        switch error {
+        case let error as ImageInboxError:
+            return error
+        case let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error):
+            return ImageInboxError(
                 code: .timedOut,
                 message: "The images API did not answer within \(configuration.requestTimeout.components.seconds) s.",
                 cause: error
             )
-        } catch is CancellationError {
-            throw CancellationError()
-        } catch {
-            throw ImageInboxError(
+        case is CancellationError:
+            return CancellationError()
+        default:
+            return ImageInboxError(
                 code: .connectionFailed,
                 message: "Can't reach the images API at \(configuration.baseURL): \(configuration.apiKey.redact(String(describing: error))).",
                 cause: error

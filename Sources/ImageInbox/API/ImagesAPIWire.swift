@@ -10,6 +10,8 @@ struct GenerationBody: Encodable {
     var moderation: String?
     var output_compression: Int?
     var response_format: String?
+    var stream: Bool?
+    var partial_images: Int?
 }
 
 /// The JSON of a successful images response, in both providers' shapes.

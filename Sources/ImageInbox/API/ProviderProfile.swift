@@ -27,6 +27,9 @@ package struct ProviderProfile: Sendable, Equatable {
     /// Dollars per credit, for a provider that reports credits but not always dollars (the AI/ML
     /// API: 107341 credits = $0.0536705).
     package var defaultCreditUSD: Double? = nil
+    /// Whether the provider streams partial images (`stream: true`, `partial_images`): OpenAI
+    /// does; elsewhere `preview` is ignored.
+    package var streamsPartialImages = false
 
     /// The standard sizes every GPT image model accepts.
     package static let standardSizes: Set<String> = ["1024x1024", "1024x1536", "1536x1024"]
@@ -55,7 +58,8 @@ package struct ProviderProfile: Sendable, Equatable {
                 maximumImagesPerRequest: 10,
                 qualities: ["low", "medium", "high", "auto"],
                 acceptsAutoSize: true,
-                acceptsCustomSizes: true
+                acceptsCustomSizes: true,
+                streamsPartialImages: true
             )
         case .compatible:
             ProviderProfile(
@@ -120,8 +124,17 @@ package struct ProviderProfile: Sendable, Equatable {
             moderation: parameters.moderation,
             compression: parameters.compression,
             count: count,
-            outputName: try parameters.outputName.map { name throws(ImageInboxError) in try OutputName(name) }
+            outputName: try parameters.outputName.map { name throws(ImageInboxError) in try OutputName(name) },
+            partialImages: try partialImages(parameters)
         )
+    }
+
+    /// The partial images to stream for `preview: true`: `preview_images` (0–3, 2 by default);
+    /// nil without a preview or where the provider does not stream.
+    private func partialImages(_ parameters: ImageParameters) throws(ImageInboxError) -> Int? {
+        let count = parameters.previewImages ?? 2
+        guard (0...3).contains(count) else { throw invalid("preview_images \(count) is not between 0 and 3.") }
+        return parameters.preview == true && streamsPartialImages ? count : nil
     }
 
     private func accepts(size: String, model: String) -> Bool {

@@ -35,7 +35,9 @@ package enum ConfigurationSchema {
 
     /// The image parameters (`defaults:`): the keys front matter takes, whole numbers or text.
     static let parameters = Dictionary(
-        uniqueKeysWithValues: ImageParameters.keys.map { key in (key, ["compression", "count"].contains(key) ? Value.wholeNumber : .text) }
+        uniqueKeysWithValues: ImageParameters.keys.map { key in
+            (key, ["compression", "count", "preview_images"].contains(key) ? Value.wholeNumber : key == "preview" ? .flag : .text)
+        }
     )
 
     static let root: [String: Value] = [

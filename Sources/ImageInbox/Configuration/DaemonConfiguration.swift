@@ -182,7 +182,10 @@ package struct DaemonConfiguration: Sendable {
             background: reader.string(forKey: "defaults.background"),
             moderation: reader.string(forKey: "defaults.moderation"),
             compression: try wholeNumber("defaults.compression"),
-            count: try wholeNumber("defaults.count")
+            count: try wholeNumber("defaults.count"),
+            outputName: reader.string(forKey: "defaults.output_name"),
+            preview: try flag("defaults.preview"),
+            previewImages: try wholeNumber("defaults.preview_images")
         )
         if let model = reader.string(forKey: "model") { defaults.model = model }
         if let name = reader.string(forKey: "defaults.format") {

@@ -3,7 +3,7 @@
 package struct PlaceholderGenerator: ImageGenerating {
     package init() {}
 
-    package func generate(_ request: GenerationRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
+    package func generate(_ request: GenerationRequest, previews: PreviewSink?, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
         let parameters = request.parameters
         let (width, height) = parameters.size.flatMap(ProviderProfile.dimensions(of:)) ?? (1024, 1024)
         let seed = UInt64(ContentHash.of(Array(request.prompt.utf8)).prefix(16), radix: 16) ?? 0
@@ -19,7 +19,7 @@ package struct PlaceholderGenerator: ImageGenerating {
         return GenerationResult(images: images, usage: APIUsage(usdSpent: 0))
     }
 
-    package func edit(_ request: EditRequest, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
+    package func edit(_ request: EditRequest, previews: PreviewSink?, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
         try await generate(GenerationRequest(prompt: request.prompt, parameters: request.parameters, imageCount: request.imageCount))
     }
 }

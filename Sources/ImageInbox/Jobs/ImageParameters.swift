@@ -24,9 +24,15 @@ package struct ImageParameters: Sendable, Equatable, Codable {
     package var count: Int?
     /// How results are named (`"{date}-{name}"`); nil: after the source.
     package var outputName: String?
+    /// Whether partial images are written as `NAME.preview.png` while the provider streams.
+    package var preview: Bool?
+    /// How many partial images a preview asks for (0–3; 2 unless set).
+    package var previewImages: Int?
 
     /// The keys accepted in front matter and folder defaults, in the order the docs list them.
-    package static let keys = ["model", "size", "quality", "format", "background", "moderation", "compression", "count", "output_name"]
+    package static let keys = [
+        "model", "size", "quality", "format", "background", "moderation", "compression", "count", "output_name", "preview", "preview_images",
+    ]
 
     package init(
         model: String? = nil,
@@ -37,7 +43,9 @@ package struct ImageParameters: Sendable, Equatable, Codable {
         moderation: String? = nil,
         compression: Int? = nil,
         count: Int? = nil,
-        outputName: String? = nil
+        outputName: String? = nil,
+        preview: Bool? = nil,
+        previewImages: Int? = nil
     ) {
         self.model = model
         self.size = size
@@ -48,6 +56,8 @@ package struct ImageParameters: Sendable, Equatable, Codable {
         self.compression = compression
         self.count = count
         self.outputName = outputName
+        self.preview = preview
+        self.previewImages = previewImages
     }
 
     /// These parameters, with every unset field taken from `base`.
@@ -61,7 +71,9 @@ package struct ImageParameters: Sendable, Equatable, Codable {
             moderation: moderation ?? base.moderation,
             compression: compression ?? base.compression,
             count: count ?? base.count,
-            outputName: outputName ?? base.outputName
+            outputName: outputName ?? base.outputName,
+            preview: preview ?? base.preview,
+            previewImages: previewImages ?? base.previewImages
         )
     }
 }
@@ -93,6 +105,12 @@ extension ImageParameters {
         compression = try Self.integer(mapping, "compression", origin)
         count = try Self.integer(mapping, "count", origin)
         outputName = try Self.string(mapping, "output_name", origin)
+        previewImages = try Self.integer(mapping, "preview_images", origin)
+        switch mapping["preview"] {
+        case nil: preview = nil
+        case let flag as Bool: preview = flag
+        default: throw ImageInboxError(code: .invalidParameter, message: "preview in the \(origin) must be true or false.")
+        }
         if let name = try Self.string(mapping, "format", origin) {
             guard let format = ImageFormat(name: name) else {
                 throw ImageInboxError(

@@ -149,6 +149,14 @@ extension JobRunner {
         }
 
         logger.info("Job started", metadata: ["job.count": "\(work.parameters.count)", "job.attempt": "\(job.attempts)"])
+        // Partial images, where the provider streams them, become NAME.preview.png until the job ends.
+        let previews = work.parameters.partialImages.map { _ in
+            PreviewFiles(
+                stem: stem, fileExtension: work.parameters.format.fileExtension, numbered: work.parameters.count > 1, jobID: job.id,
+                ownership: output(logger), logger: logger
+            )
+        }
+        defer { previews?.removeAll() }
         var images: [[UInt8]] = []
         var usage = APIUsage()
         var requestID: String?
@@ -173,7 +181,9 @@ extension JobRunner {
         while remaining > 0 {
             let perRequest = work.kind == "edit" ? configuration.profile.maximumImagesPerEdit : configuration.profile.maximumImagesPerRequest
             let count = min(remaining, perRequest)
-            switch await send(work.asking(for: count), job: &job, source: source, unusableUSD: &unusableUSD, logger: logger) {
+            let made = images.count
+            let sink: PreviewSink? = previews.map { files in { @Sendable output, image in files.write(image, for: made + output) } }
+            switch await send(work.asking(for: count), job: &job, source: source, unusableUSD: &unusableUSD, previews: sink, logger: logger) {
             case .answered(let result):
                 images += result.images
                 usage = usage + result.usage

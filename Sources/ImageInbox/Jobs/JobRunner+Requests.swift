@@ -37,7 +37,14 @@ extension JobRunner {
     ///   - job: Its `failingSince` is set at the first failure (and kept from an earlier run).
     ///   - unusableUSD: Grows by the estimated cost of each billed answer that could not be read
     ///     (recorded in the ledger as it happens; this is for the results' metadata).
-    func send(_ work: JobWork, job: inout JobRecord, source: SettledSource, unusableUSD: inout Double, logger: Logger) async -> RequestOutcome {
+    func send(
+        _ work: JobWork,
+        job: inout JobRecord,
+        source: SettledSource,
+        unusableUSD: inout Double,
+        previews: PreviewSink? = nil,
+        logger: Logger
+    ) async -> RequestOutcome {
         var attempt = 1
         while true {
             let error: ImageInboxError
@@ -50,7 +57,7 @@ extension JobRunner {
                         try await self.ledger.recordPendingDownload(jobID: jobID, pending, now: self.now())
                     }
                 }
-                let result = try await work.send(to: generator, beforeDownload: recorder)
+                let result = try await work.send(to: generator, previews: previews, beforeDownload: recorder)
                 await gate.leave(ticket, .succeeded(holdFor: result.rateLimitWait))
                 // An answer ends the run of failures: the next one starts the horizon again.
                 job.failingSince = nil

@@ -212,6 +212,9 @@ package final class JobRunner: Service {
         }
         await publishPause(nil)
         await publishConcurrency(nil)
+        if configuration.defaults.preview == true && !configuration.profile.streamsPartialImages {
+            logger.notice("preview is set, but this provider does not stream partial images: no previews are written", metadata: ["provider": "\(configuration.profile.kind.rawValue)"])
+        }
         await queue.setLimit(configuration.concurrency)
         await gate.observe { limit, maximum in Task { await self.concurrencyChanged(to: limit, of: maximum) } }
         await scheduleOrphanCheck()

@@ -94,11 +94,13 @@ enum JobWork: Sendable {
 
     /// Sends it.
     ///
-    /// - Parameter beforeDownload: Told of an answer with `url` results before their download.
-    func send(to generator: any ImageGenerating, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
+    /// - Parameters:
+    ///   - previews: Told of each partial image while the answer streams in.
+    ///   - beforeDownload: Told of an answer with `url` results before their download.
+    func send(to generator: any ImageGenerating, previews: PreviewSink?, beforeDownload: @escaping PendingDownload.Recorder) async throws -> GenerationResult {
         switch self {
-        case .generation(let request, _): try await generator.generate(request, beforeDownload: beforeDownload)
-        case .edit(let request, _): try await generator.edit(request, beforeDownload: beforeDownload)
+        case .generation(let request, _): try await generator.generate(request, previews: previews, beforeDownload: beforeDownload)
+        case .edit(let request, _): try await generator.edit(request, previews: previews, beforeDownload: beforeDownload)
         }
     }
 }

@@ -22,6 +22,8 @@ package struct ResolvedParameters: Sendable, Equatable, Codable {
     package var outputName: OutputName?
     /// The folder preset the source chose, for the results' names and metadata.
     package var preset: String?
+    /// Partial images to stream for previews (`stream: true`, `partial_images`); nil: no stream.
+    package var partialImages: Int?
 
     package init(
         model: String,
@@ -34,7 +36,8 @@ package struct ResolvedParameters: Sendable, Equatable, Codable {
         compression: Int? = nil,
         count: Int = 1,
         outputName: OutputName? = nil,
-        preset: String? = nil
+        preset: String? = nil,
+        partialImages: Int? = nil
     ) {
         self.model = model
         self.size = size
@@ -47,5 +50,6 @@ package struct ResolvedParameters: Sendable, Equatable, Codable {
         self.count = count
         self.outputName = outputName
         self.preset = preset
+        self.partialImages = partialImages
     }
 }

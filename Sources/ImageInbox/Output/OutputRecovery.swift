@@ -27,7 +27,8 @@ package enum OutputRecovery {
         }
     }
 
-    private static func embeddedJob(in bytes: [UInt8]) -> String? {
+    /// The job id embedded in a result or preview the daemon wrote, if any.
+    package static func embeddedJob(in bytes: [UInt8]) -> String? {
         if let job = ImageMetadata(readingFrom: bytes)["job"] { return job }
         // WebP carries the entries as XMP.
         let text = String(decoding: bytes.suffix(64 * 1024), as: UTF8.self)

@@ -12,6 +12,8 @@ package struct IgnoreRules: Sendable, Equatable {
     package static let defaultFilePatterns = [
         "Thumbs.db", "desktop.ini*", "~$*", ".~lock.*#", "#*#", "*~", "*.tmp", "*.part", "*.partial",
         "*.crdownload", "*.download", "*.swp",
+        // The daemon's own previews (NAME.preview.png) while a result streams in.
+        "*.preview.*",
     ]
     /// Folder names never descended into.
     package static let defaultFolderNames = [
