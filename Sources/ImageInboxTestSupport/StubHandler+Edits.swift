@@ -46,6 +46,7 @@ extension StubHandler {
         case .failure(let problem):
             return error(problem.status, problem.message, code: problem.code, param: problem.param, path: path)
         case .success(let valid):
+            if valid.stream { return respondStreaming(valid, kind: "image_edit", fault: nil) }
             return respond(valid, authority: request.head.authority ?? "127.0.0.1")
         }
     }
@@ -54,7 +55,9 @@ extension StubHandler {
         func bad(_ message: String, _ param: String) -> Result<ValidGeneration, StubProblem> {
             .failure(StubProblem(status: 400, message: message, code: "invalid_value", param: param))
         }
-        let allowed: Set<String> = ["model", "prompt", "image", "image[]", "mask", "size", "quality", "output_format", "background", "n", "output_compression", "response_format"]
+        var allowed: Set<String> = ["model", "prompt", "image", "image[]", "mask", "size", "quality", "output_format", "background", "n", "output_compression", "response_format"]
+        // The edit endpoint streams where generations do (OpenAI's spec: stream, partial_images).
+        allowed.formUnion(profile.generationFields.intersection(["stream", "partial_images"]))
         for part in parts where !allowed.contains(part.name) { return bad("Unknown parameter: '\(part.name)'.", part.name) }
         let images = parts.filter { $0.name == "image" || $0.name == "image[]" }
         let plain = images.filter { $0.name == "image" }.count
@@ -78,7 +81,8 @@ extension StubHandler {
         }
         var fields: [String: Any] = [:]
         for part in parts where part.filename == nil {
-            fields[part.name] = Int(part.text).map { $0 as Any } ?? part.text
+            // Form fields are text: the schema's booleans are "true"/"false".
+            fields[part.name] = part.name == "stream" ? (Bool(part.text).map { $0 as Any } ?? part.text) : Int(part.text).map { $0 as Any } ?? part.text
         }
         // Everything but the files follows the generation schema, except that n may be up to 10.
         fields["n"] = nil

@@ -34,6 +34,22 @@ struct PreviewTests {
         }
     }
 
+    @Test func anEditStreamsItsPreviewToo() async throws {
+        try await DaemonHarness.run(profile: .openai) { harness in
+            harness.stub.setStreamInterval(milliseconds: 500)
+            try harness.drop("rex.png", bytes: PlaceholderImage.render(width: 1024, height: 1024, format: .png, seed: 1))
+            try harness.drop("image-inbox.yaml", "preview: true\npreview_images: 1\n")
+            try await harness.withDaemon(provider: .openai) {
+                try harness.drop("rex.edit", "Put a crown on the T-rex")
+                #expect(await eventually { harness.names().contains("rex.edited.preview.png") }, "\(harness.names())")
+                #expect(await eventually { harness.names().contains("rex.edited.png") })
+            }
+            #expect(harness.names() == ["image-inbox.yaml", "rex.edit", "rex.edited.png", "rex.png"])
+            let request = try #require(harness.stub.editRequests.first)
+            #expect(request.fields["stream"] == "true" && request.fields["partial_images"] == "1")
+        }
+    }
+
     @Test func aStreamedErrorBecomesTheJobsNoteAndLeavesNoPreview() async throws {
         try await DaemonHarness.run(profile: .openai) { harness in
             harness.stub.setStreamInterval(milliseconds: 300)
