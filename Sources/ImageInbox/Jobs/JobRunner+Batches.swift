@@ -81,17 +81,7 @@ extension JobRunner {
     private func request(for entry: BatchDocument.Entry, source: SettledSource) -> Result<GenerationRequest, ImageInboxError> {
         Result { () throws(ImageInboxError) in
             if let problem = entry.problem { throw problem }
-            let style = try folderDefaults.style(for: SourceName(path: source.path).directory, inbox: source.inbox)
-            let (layered, prompt) = try style.resolve(frontMatter: entry.parameters, preset: entry.preset, prompt: entry.prompt, over: configuration.defaults)
-            guard prompt.count <= PromptDocument.maximumPromptLength else {
-                throw ImageInboxError(
-                    code: .invalidSource,
-                    message: "The prompt with the folder's prompt_template has \(prompt.count) characters; the limit is \(PromptDocument.maximumPromptLength)."
-                )
-            }
-            var parameters = try configuration.profile.resolve(layered)
-            parameters.preset = entry.preset
-            return GenerationRequest(prompt: prompt, parameters: parameters)
+            return try generationRequest(prompt: entry.prompt, parameters: entry.parameters, preset: entry.preset, in: source)
         }
     }
 

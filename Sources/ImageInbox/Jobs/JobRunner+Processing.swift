@@ -70,19 +70,7 @@ extension JobRunner {
         let request: GenerationRequest
         do throws(ImageInboxError) {
             let document = try PromptDocument(data: Data(bytes))
-            let style = try folderDefaults.style(for: SourceName(path: source.path).directory, inbox: source.inbox)
-            let (layered, prompt) = try style.resolve(
-                frontMatter: document.parameters, preset: document.preset, prompt: document.prompt, over: configuration.defaults
-            )
-            guard prompt.count <= PromptDocument.maximumPromptLength else {
-                throw ImageInboxError(
-                    code: .invalidSource,
-                    message: "The prompt in the folder's prompt_template has \(prompt.count) characters; the limit is \(PromptDocument.maximumPromptLength). Shorten it."
-                )
-            }
-            var parameters = try configuration.profile.resolve(layered)
-            parameters.preset = document.preset
-            request = GenerationRequest(prompt: prompt, parameters: parameters)
+            request = try generationRequest(prompt: document.prompt, parameters: document.parameters, preset: document.preset, in: source)
         } catch {
             // A file already reported with this content is not reported again (a restart rescans it).
             guard await !isFinished(source, hash: hash, logger: logger) else { return .finished }
@@ -90,6 +78,23 @@ extension JobRunner {
             return .finished
         }
         return await run(.generation(request), for: source, hash: hash, logger: logger)
+    }
+
+    /// The checked request for a prompt of `source`'s (a file's, or a batch entry's): its own
+    /// parameters over the preset it names, its folder's style and the configuration's
+    /// defaults, the prompt put into the folder's template.
+    func generationRequest(prompt: String, parameters: ImageParameters, preset: String?, in source: SettledSource) throws(ImageInboxError) -> GenerationRequest {
+        let style = try folderDefaults.style(for: SourceName(path: source.path).directory, inbox: source.inbox)
+        let (layered, templated) = try style.resolve(frontMatter: parameters, preset: preset, prompt: prompt, over: configuration.defaults)
+        guard templated.count <= PromptDocument.maximumPromptLength else {
+            throw ImageInboxError(
+                code: .invalidSource,
+                message: "The prompt in the folder's prompt_template has \(templated.count) characters; the limit is \(PromptDocument.maximumPromptLength). Shorten it."
+            )
+        }
+        var resolved = try configuration.profile.resolve(layered)
+        resolved.preset = preset
+        return GenerationRequest(prompt: templated, parameters: resolved)
     }
 
     /// Whether the ledger already finished this content (a lookup failure counts as finished for now).
