@@ -34,6 +34,23 @@ struct BatchFileTests {
         }
     }
 
+    @Test func deletingABatchsNoteRetriesTheEntryThatFailed() async throws {
+        try await DaemonHarness.run { harness in
+            let refusal = #"{"error":{"message":"Your request was rejected as a result of our safety system.","type":"image_generation_user_error","code":"moderation_blocked"}}"#
+            harness.stub.fail(generation: 2, with: .status(400, body: refusal))
+            try await harness.withDaemon {
+                try harness.drop("trio.prompts", "A fox\nAn owl\nAn elk\n")
+                #expect(await eventually { harness.names().filter { $0.hasSuffix(".png") }.count == 2 && harness.names().contains("trio.error.txt") })
+                let note = String(decoding: try harness.bytes("trio.error.txt"), as: UTF8.self)
+                #expect(note.contains("1 of 3 entries could not be made") && note.contains("safety system"), "\(note)")
+                try FileManager.default.removeItem(atPath: harness.inbox + "/trio.error.txt")
+                #expect(await eventually { harness.names().filter { $0.hasSuffix(".png") }.count == 3 })
+            }
+            #expect(harness.stub.generationRequests.count == 4, "three entries, one of them twice")
+            #expect(Set(harness.names()) == ["trio.prompts", "trio-001.png", "trio-002.png", "trio-003.png"])
+        }
+    }
+
     @Test func aCSVWithOneBadRowMakesTheOthersAndNamesTheBadRow() async throws {
         try await DaemonHarness.run { harness in
             var rows = ["prompt,size,name"]

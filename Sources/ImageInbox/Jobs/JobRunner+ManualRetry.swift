@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 
 extension JobRunner {
@@ -10,19 +11,23 @@ extension JobRunner {
         for request in requests {
             var source = request
             source.isManualRetry = false
-            // A prompt's job is its content's: retried only if the file is what failed. An edit's
-            // content is its instruction and every image, hashed when the job runs.
-            var hash: String?
+            // A prompt's job is its content's, a batch entry's its entry's: retried only if that is
+            // what failed. An edit's content is its instruction and every image, hashed when the job runs.
+            var hashes: Set<String>?
             let isBatch = BatchDocument.isBatch(source.path)
-            if !EditBundle.isInstruction(source.path) && !isBatch {
+            if !EditBundle.isInstruction(source.path) {
                 let path = source.path
                 guard case .success(let bytes) = await FileSystem.offloaded({ FileSystem.readRegularFile(path, limit: PromptDocument.maximumFileSize) }) else {
                     continue
                 }
-                hash = ContentHash.of(bytes)
+                if isBatch {
+                    hashes = Set((try? BatchDocument.read(Data(bytes), path: path))?.entries.map(\.contentHash) ?? [])
+                } else {
+                    hashes = [ContentHash.of(bytes)]
+                }
             }
             do {
-                let jobs = try await ledger.reopenFailedJobs(sourcePath: source.path, contentHash: hash, batch: isBatch, now: now())
+                let jobs = try await ledger.reopenFailedJobs(sourcePath: source.path, contentHashes: hashes, batch: isBatch, now: now())
                 guard let job = jobs.first else {
                     logger.debug("Error note removed, but the source's latest job did not fail: nothing to retry", metadata: ["file.path": "\(source.path)"])
                     continue

@@ -154,21 +154,21 @@ package struct Ledger: Sendable {
     }
 
     /// Puts a source's failed job back in the queue, because someone deleted its error note: the
-    /// source's latest job, if it failed, and (when given) if it is for `contentHash`; for a batch
-    /// file, every entry's job that failed.
+    /// source's latest job, if it failed, and (when given) if it is for one of `contentHashes`;
+    /// for a batch file, every job of its current entries (`contentHashes`) that failed.
     ///
     /// - Returns: The jobs, queued again and counted as manual retries; empty when the source's
     ///   latest job did not fail (the daemon removed the note of a job that then succeeded) or
     ///   was for other content.
-    package func reopenFailedJobs(sourcePath: String, contentHash: String?, batch: Bool = false, now: Date) async throws -> [JobRecord] {
+    package func reopenFailedJobs(sourcePath: String, contentHashes: Set<String>?, batch: Bool = false, now: Date) async throws -> [JobRecord] {
         try await commits.write { db in
             let failed: [JobRecord]
             if batch {
                 failed = try JobRecord.filter(Column("sourcePath") == sourcePath && Column("state") == JobState.failed.rawValue).fetchAll(db)
-                    .filter { BatchDocument.entryIndex(ofKey: $0.contentHash) != nil }
+                    .filter { contentHashes?.contains($0.contentHash) ?? (BatchDocument.entryIndex(ofKey: $0.contentHash) != nil) }
             } else {
                 guard let latest = try JobRecord.filter(Column("sourcePath") == sourcePath).order(Column("updatedAt").desc).fetchOne(db),
-                    latest.state == .failed, contentHash == nil || latest.contentHash == contentHash
+                    latest.state == .failed, contentHashes?.contains(latest.contentHash) ?? true
                 else { return [] }
                 failed = [latest]
             }
