@@ -12,8 +12,8 @@ struct BatchDocumentTests {
         #expect(document.entries.map(\.prompt) == ["A fox", "A fox", "An owl"])
         #expect(document.entries.map(\.line) == [5, 7, 8])
         #expect(document.entries.allSatisfy { $0.parameters.size == "1024x1536" })
-        #expect(Set(document.entries.map(\.contentHash)).count == 3, "keyed by position too")
-        #expect(document.entries.map { BatchDocument.entryIndex(ofKey: $0.contentHash) } == [1, 2, 3])
+        #expect(Set(document.entries.map(\.contentHash)).count == 3, "two identical lines are two entries")
+        #expect(document.entries.allSatisfy { BatchDocument.isEntryKey($0.contentHash) })
     }
 
     @Test func blocksBetweenDashesAreOnePromptEach() throws {
@@ -26,6 +26,15 @@ struct BatchDocumentTests {
         let before = try #require(try read("A\nB\nC\n")).entries.map(\.contentHash)
         let after = try #require(try read("A\nB2\nC\n")).entries.map(\.contentHash)
         #expect(before[0] == after[0] && before[2] == after[2] && before[1] != after[1])
+    }
+
+    @Test func anInsertedLineOrARequotedRowKeepsTheOtherEntriesKeys() throws {
+        let before = try #require(try read("A\nB\nA\n")).entries.map(\.contentHash)
+        let inserted = try #require(try read("Z\nA\nB\nA\n")).entries.map(\.contentHash)
+        #expect(Array(inserted.dropFirst()) == before)
+        let csv = try #require(try read("prompt,size\nA mug,1024x1024\nA plate,\n", "shots.csv")).entries.map(\.contentHash)
+        let resaved = try #require(try read("size;prompt;name\r\n1024x1024;\"A mug\";\r\n;A plate;\r\n", "shots.csv")).entries.map(\.contentHash)
+        #expect(resaved == csv, "re-quoted, columns reordered and an empty one added: the same rows")
     }
 
     @Test func csvRowsFollowRFC4180AndSemicolonSpreadsheets() throws {

@@ -65,11 +65,12 @@ package struct EditBundle: Sendable, Equatable {
         SourceName(path: directory).fileExtension == "edit"
     }
 
-    /// Whether a file name is one of the daemon's results inside a folder bundle.
+    /// Whether a file name is one of the daemon's results (or their previews) inside a folder bundle.
     package static func isResult(_ fileName: String) -> Bool {
         let name = SourceName(path: fileName)
         let stem = SourceName(path: name.stem).fileName
         guard imageExtensions.contains(name.fileExtension) else { return false }
+        if PreviewFiles.isPreview(fileName) { return true }
         return stem == "result" || (stem.hasPrefix("result-") && Int(stem.dropFirst(7)) != nil)
     }
 }

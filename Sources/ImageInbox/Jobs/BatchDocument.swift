@@ -5,8 +5,10 @@ package import Foundation
 /// `NAME.csv` holds a header row with a `prompt` column and any front-matter key as a column
 /// (`size`, `quality`, `count`, `preset`, `name`, …), a row per entry.
 ///
-/// Entries are keyed by position and content: saving the file again re-makes only the entries
-/// that changed or were added, and two identical lines are two entries.
+/// Entries are keyed by their content, as read (not as written: a spreadsheet that quotes a
+/// field anew changes nothing), and by which copy of that content they are: saving the file
+/// again makes only the entries that changed or were added, wherever they are, and two
+/// identical lines are two entries.
 package struct BatchDocument: Sendable {
     /// One entry: what it asks for, or why it cannot be sent.
     package struct Entry: Sendable {
@@ -22,7 +24,7 @@ package struct BatchDocument: Sendable {
         package var name: String?
         /// Why the entry cannot be sent, found when the file was read.
         package var problem: ImageInboxError?
-        /// The job key of the entry: `entry-7:` and the hash of its position and content.
+        /// The job key of the entry: `entry:` and the hash of its content and its copy number.
         package var contentHash: String
     }
 
@@ -36,10 +38,19 @@ package struct BatchDocument: Sendable {
         extensions.contains(SourceName(path: path).fileExtension)
     }
 
-    /// The entry number a batch entry's job key carries.
-    package static func entryIndex(ofKey key: String) -> Int? {
-        guard key.hasPrefix("entry-"), let colon = key.firstIndex(of: ":") else { return nil }
-        return Int(key[key.index(key.startIndex, offsetBy: 6)..<colon])
+    /// Whether a job key is a batch entry's.
+    package static func isEntryKey(_ key: String) -> Bool {
+        key.hasPrefix("entry:")
+    }
+
+    /// The keys of entries whose contents are `contents`, in order: the second copy of a
+    /// content is keyed apart from the first.
+    private static func keys(of contents: [String]) -> [String] {
+        var copies: [String: Int] = [:]
+        return contents.map { content in
+            copies[content, default: 0] += 1
+            return "entry:" + ContentHash.of(Array("\(copies[content]!)\u{0}\(content)".utf8))
+        }
     }
 
     /// Reads a batch file; nil for a CSV without a `prompt` column, which is not a batch file.
@@ -54,15 +65,12 @@ package struct BatchDocument: Sendable {
         if SourceName(path: path).fileExtension == "csv" {
             return try readCSV(body, firstLine: bodyLine, shared: shared, preset: preset, sharedKey: sharedKey)
         }
-        var entries: [Entry] = []
-        for (line, text) in prompts(in: body, firstLine: bodyLine) {
-            let index = entries.count + 1
-            var entry = Entry(
-                index: index, line: line, prompt: text, parameters: shared, preset: preset,
-                contentHash: "entry-\(index):" + ContentHash.of(Array("\(index)\u{0}\(sharedKey)\u{0}\(text)".utf8))
-            )
-            entry.problem = promptProblem(text)
-            entries.append(entry)
+        let found = prompts(in: body, firstLine: bodyLine)
+        let keys = keys(of: found.map { sharedKey + "\u{0}" + $0.text })
+        let entries = zip(found, keys).enumerated().map { offset, pair in
+            var entry = Entry(index: offset + 1, line: pair.0.line, prompt: pair.0.text, parameters: shared, preset: preset, contentHash: pair.1)
+            entry.problem = promptProblem(pair.0.text)
+            return entry
         }
         return BatchDocument(entries: entries)
     }
@@ -117,6 +125,7 @@ package struct BatchDocument: Sendable {
             )
         }
         var entries: [Entry] = []
+        var contents: [String] = []
         for record in table.records.dropFirst() where record.fields.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             let index = entries.count + 1
             var values: [String: String] = [:]
@@ -127,8 +136,10 @@ package struct BatchDocument: Sendable {
             let prompt = record.fields.indices.contains(promptColumn) ? record.fields[promptColumn].trimmingCharacters(in: .whitespacesAndNewlines) : ""
             var entry = Entry(
                 index: index, line: record.line, prompt: prompt, parameters: shared, preset: values["preset"] ?? preset, name: values["name"],
-                contentHash: "entry-\(index):" + ContentHash.of(Array("\(index)\u{0}\(sharedKey)\u{0}\(header.raw)\u{0}\(record.raw)".utf8))
+                contentHash: ""
             )
+            // The row as read: its columns' values, whatever their order and quoting.
+            contents.append(([sharedKey] + values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "\u{0}"))
             do throws(ImageInboxError) {
                 guard record.fields.count <= columns.count else {
                     throw ImageInboxError(code: .invalidSource, message: "The row has \(record.fields.count) fields but the header \(columns.count). Check its commas and quotes.")
@@ -143,6 +154,7 @@ package struct BatchDocument: Sendable {
             }
             entries.append(entry)
         }
+        for (offset, key) in keys(of: contents).enumerated() { entries[offset].contentHash = key }
         return BatchDocument(entries: entries)
     }
 

@@ -6,8 +6,6 @@ package struct CSVTable: Sendable, Equatable {
     package struct Record: Sendable, Equatable {
         package var fields: [String]
         package var line: Int
-        /// The record as written, for its content key.
-        package var raw: Substring
     }
 
     package var records: [Record]
@@ -23,7 +21,6 @@ package struct CSVTable: Sendable, Equatable {
         var field = ""
         var line = firstLine
         var recordLine = firstLine
-        var recordStart = text.startIndex
         var index = text.startIndex
         var quoted = false
         var fieldWasQuoted = false
@@ -53,11 +50,10 @@ package struct CSVTable: Sendable, Equatable {
                 (field, fieldWasQuoted) = ("", false)
             } else if character == "\n" || character == "\r\n" {
                 fields.append(field)
-                if fields != [""] { records.append(Record(fields: fields, line: recordLine, raw: text[recordStart..<index])) }
+                if fields != [""] { records.append(Record(fields: fields, line: recordLine)) }
                 (fields, field, fieldWasQuoted) = ([], "", false)
                 line += 1
                 recordLine = line
-                recordStart = text.index(after: index)
             } else if character == "\r" {
                 // A lone CR ends nothing: CRLF is one Character, and files are read with \n line ends.
             } else {
@@ -68,7 +64,7 @@ package struct CSVTable: Sendable, Equatable {
         }
         guard !quoted else { throw refuse("has a quote that is never closed") }
         fields.append(field)
-        if fields != [""] { records.append(Record(fields: fields, line: recordLine, raw: text[recordStart...])) }
+        if fields != [""] { records.append(Record(fields: fields, line: recordLine)) }
         self.records = records
     }
 }

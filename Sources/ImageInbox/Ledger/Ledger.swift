@@ -165,7 +165,7 @@ package struct Ledger: Sendable {
             let failed: [JobRecord]
             if batch {
                 failed = try JobRecord.filter(Column("sourcePath") == sourcePath && Column("state") == JobState.failed.rawValue).fetchAll(db)
-                    .filter { contentHashes?.contains($0.contentHash) ?? (BatchDocument.entryIndex(ofKey: $0.contentHash) != nil) }
+                    .filter { contentHashes?.contains($0.contentHash) ?? BatchDocument.isEntryKey($0.contentHash) }
             } else {
                 guard let latest = try JobRecord.filter(Column("sourcePath") == sourcePath).order(Column("updatedAt").desc).fetchOne(db),
                     latest.state == .failed, contentHashes?.contains(latest.contentHash) ?? true

@@ -6,15 +6,18 @@ package enum OutputRecovery {
     /// The results next to `stem` (`/inbox/cat` → `cat.png`, `cat-2.png`, …) whose embedded `job`
     /// is `jobID`, in name order.
     ///
+    /// A preview (`NAME.preview.png`) carries its job's id too, but is no result.
+    ///
     /// - Parameter anyNameSince: For results named by a template (whose values, such as the
     ///   size, may have changed since): look at every file of that type in the folder modified
-    ///   since this time, whatever its name.
+    ///   since a day before this time (a share's server sets modification times by its own
+    ///   clock), whatever its name.
     package static func results(of jobID: String, stem: String, fileExtension: String, anyNameSince: Date? = nil) -> [String] {
         let name = SourceName(path: stem + ".x")
         let prefix = SourceName(path: stem).fileName
-        let since = anyNameSince.map { Int64($0.timeIntervalSince1970) * 1_000_000_000 }
+        let since = anyNameSince.map { Int64($0.timeIntervalSince1970 - 86_400) * 1_000_000_000 }
         return (FileSystem.directoryEntries(name.directory) ?? []).filter { entry in
-            guard entry.lowercased().hasSuffix("." + fileExtension), !entry.hasPrefix(".") else { return false }
+            guard entry.lowercased().hasSuffix("." + fileExtension), !entry.hasPrefix("."), !PreviewFiles.isPreview(entry) else { return false }
             if let since {
                 return (FileSystem.identity(of: name.directory + "/" + entry)?.modificationNanoseconds ?? 0) >= since
             }

@@ -29,6 +29,11 @@ package final class PreviewFiles: Sendable {
         self.logger = logger
     }
 
+    /// Whether a file name is a preview's (`cat.preview.png`, `cat-2.preview.webp`).
+    package static func isPreview(_ fileName: String) -> Bool {
+        SourceName(path: SourceName(path: fileName).stem).fileExtension == "preview"
+    }
+
     /// The preview's path for the image of index `output` (from 0).
     package func path(for output: Int) -> String {
         stem + (numbered ? "-\(output + 1)" : "") + ".preview." + fileExtension
