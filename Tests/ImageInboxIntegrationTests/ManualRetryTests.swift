@@ -38,15 +38,24 @@ struct ManualRetryTests {
                 try FileManager.default.removeItem(atPath: harness.inbox + "/fox.error.txt")
                 try harness.drop("owl.prompt", "An owl")
                 #expect(await eventually { harness.names().contains("owl.png") && !harness.names().contains("owl.error.txt") })
+                // products.prompt and products.csv share products.error.txt: the CSV's success
+                // removes the prompt's note, which asks for no retry of the prompt.
+                harness.stub.enqueue(Self.refusal)
+                try harness.drop("products.prompt", "A refused product")
+                #expect(await eventually { harness.names().contains("products.error.txt") })
+                try harness.drop("products.csv", "prompt,name\nA mug,mug\n")
+                #expect(await eventually { harness.names().contains("mug.png") && !harness.names().contains("products.error.txt") })
                 // Whatever those asked for has been decided once this later prompt is done.
                 try harness.drop("last.prompt", "The last one")
                 #expect(await eventually { harness.names().contains("last.png") })
             }
-            #expect(harness.stub.generationRequests.compactMap { $0.fields["prompt"] } == ["A cat in a hat", "A cat in a hat", "An owl", "The last one"])
-            #expect(harness.names() == ["cat.png", "cat.prompt", "dog.error.txt", "dog.prompt", "last.png", "last.prompt", "owl.png", "owl.prompt"])
+            #expect(harness.stub.generationRequests.compactMap { $0.fields["prompt"] } == ["A cat in a hat", "A cat in a hat", "An owl", "A refused product", "A mug", "The last one"])
+            #expect(harness.names() == [
+                "cat.png", "cat.prompt", "dog.error.txt", "dog.prompt", "last.png", "last.prompt", "mug.png", "owl.png", "owl.prompt", "products.csv", "products.prompt",
+            ])
             let jobs = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
             let retries = Dictionary(jobs.map { (SourceName(path: $0.sourcePath).fileName, $0.manualRetries) }, uniquingKeysWith: +)
-            #expect(retries == ["cat.prompt": 1, "dog.prompt": 1, "owl.prompt": 0, "fox.prompt": 0, "last.prompt": 0], "\(retries)")
+            #expect(retries == ["cat.prompt": 1, "dog.prompt": 1, "owl.prompt": 0, "fox.prompt": 0, "last.prompt": 0, "products.prompt": 0, "products.csv": 0], "\(retries)")
             #expect(jobs.first { $0.sourcePath.hasSuffix("/cat.prompt") }?.state == .done)
         }
     }

@@ -103,7 +103,7 @@ extension JobRunner {
             let byKey = Dictionary(failed.map { ($0.contentHash, $0) }, uniquingKeysWith: { first, _ in first })
             let failures = document.entries.compactMap { entry in byKey[entry.contentHash].map { (entry, $0) } }
             guard let first = failures.first else {
-                ErrorReport.removeStale(for: path)
+                removeErrorNote(of: path)
                 return
             }
             let lines = failures.map { entry, job in "Entry \(entry.index) (line \(entry.line)): \(job.lastError ?? "failed")" }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 extension JobRunner {
     /// Puts back in the queue the failed jobs of the sources whose error notes someone deleted
@@ -8,7 +9,14 @@ extension JobRunner {
     /// a note itself when a job succeeds, and that asks for nothing.
     func reopenManualRetries(_ requests: [SettledSource]) async -> [SettledSource] {
         var reopened: [SettledSource] = []
-        for request in requests {
+        // Notes the daemon removed itself (a job of the same stem succeeded): no one asked, for
+        // any of the sources that share the note.
+        let own = ownNoteRemovals.withLock { removals in
+            let paths = Set(requests.map { ErrorReport.path(for: $0.path) }).intersection(removals)
+            removals.subtract(paths)
+            return paths
+        }
+        for request in requests where !own.contains(ErrorReport.path(for: request.path)) {
             var source = request
             source.isManualRetry = false
             // A prompt's job is its content's, a batch entry's its entry's: retried only if that is

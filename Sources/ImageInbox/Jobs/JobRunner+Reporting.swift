@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 extension JobRunner {
     /// The entries embedded in a job's results.
@@ -28,6 +29,17 @@ extension JobRunner {
         return ImageMetadata(entries)
     }
 
+    /// Removes the error note of `sourcePath`, if it is the daemon's, remembering that the
+    /// daemon removed it: notes are named by stem (`cat.prompt` and `cat.csv` share
+    /// `cat.error.txt`), and this removal must not read as someone's "try again".
+    func removeErrorNote(of sourcePath: String) {
+        let path = ErrorReport.path(for: sourcePath)
+        guard ErrorReport.isOurs(path, marker: ErrorReport.marker) else { return }
+        // Remembered before the removal, which the watcher may report at once.
+        ownNoteRemovals.withLock { _ = $0.insert(path) }
+        if !FileSystem.remove(path) { ownNoteRemovals.withLock { _ = $0.remove(path) } }
+    }
+
     /// Removes the daemon's notes about `sourcePath` (its error and waiting notes): its job is
     /// done. A batch file's error note lists its other entries, so it is written anew instead.
     func removeNotes(for sourcePath: String) async {
@@ -35,7 +47,7 @@ extension JobRunner {
         if BatchDocument.isBatch(sourcePath) {
             await refreshBatchNote(sourcePath)
         } else {
-            ErrorReport.removeStale(for: sourcePath)
+            removeErrorNote(of: sourcePath)
         }
     }
 

@@ -99,6 +99,8 @@ package final class JobRunner: Service {
     let folderDefaults = FolderDefaultsCache()
     /// Batch files' error notes, written one at a time per file.
     let batchNotes = NoteRefreshes()
+    /// The error notes the daemon removed itself, until the watcher reports their removal.
+    let ownNoteRemovals = Mutex<Set<String>>([])
     /// Running jobs that failed for now and wait to be tried again.
     let retrying = Mutex(0)
     /// Every request passes it: as many at once as the API takes, none while it asked to wait.
