@@ -61,11 +61,17 @@ struct BatchFileTests {
             try await harness.withDaemon {
                 try harness.drop("mugs.csv", rows.joined(separator: "\r\n") + "\r\n")
                 try harness.drop("notes.csv", "title,size\nnot a batch,1024x1024\n")
+                // A folder's output_name without {index} still names each entry apart, in entry order.
+                try harness.drop("dated/image-inbox.yaml", "output_name: \"shot-{size}\"\n")
+                try harness.drop("dated/pair.prompts", "First\nSecond\n")
                 #expect(await eventually(timeout: .seconds(60)) {
                     harness.names().filter { $0.hasSuffix(".png") }.count == 11 && harness.names().contains("mugs.error.txt")
+                        && harness.names(in: "dated").filter { $0.hasSuffix(".png") }.count == 2
                 })
             }
-            #expect(harness.stub.generationRequests.count == 11)
+            #expect(harness.stub.generationRequests.count == 13)
+            #expect(harness.names(in: "dated").filter { $0.hasSuffix(".png") } == ["shot-auto-001.png", "shot-auto-002.png"])
+            #expect(ImageMetadata(readingFrom: try harness.bytes("dated/shot-auto-002.png"))["prompt"] == "Second")
             #expect(!harness.stub.generationRequests.contains { $0.fields["prompt"] == "Mug 7, on oak, \"studio\" light" }, "no request for the bad row")
             #expect(Set(harness.names().filter { $0.hasSuffix(".png") }) == Set((1...12).filter { $0 != 7 }.map { "mug-\($0).png" }))
             let note = String(decoding: try harness.bytes("mugs.error.txt"), as: UTF8.self)

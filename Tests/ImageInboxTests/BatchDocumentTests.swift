@@ -43,8 +43,9 @@ struct BatchDocumentTests {
         #expect(document.entries.map(\.line) == [2, 4])
         #expect(document.entries[0].parameters.quality == "high" && document.entries[0].name == "mug")
         #expect(document.entries[1].parameters.quality == nil && document.entries[1].name == nil)
-        let semicolons = try #require(try read("Prompt;Size\nA mug;1024x1024\n", "shots.csv"))
+        let semicolons = try #require(try read("Prompt;Size;Preview\nA mug;1024x1024;TRUE\n", "shots.csv"))
         #expect(semicolons.entries.first?.parameters.size == "1024x1024")
+        #expect(semicolons.entries.first?.parameters.preview == true && semicolons.entries.first?.problem == nil)
     }
 
     @Test func aCSVWithoutAPromptColumnIsNotABatch() throws {

@@ -109,6 +109,8 @@ extension ImageParameters {
         switch mapping["preview"] {
         case nil: preview = nil
         case let flag as Bool: preview = flag
+        // A CSV column's cell is text.
+        case let text as String where ["true", "false"].contains(text.lowercased()): preview = text.lowercased() == "true"
         default: throw ImageInboxError(code: .invalidParameter, message: "preview in the \(origin) must be true or false.")
         }
         if let name = try Self.string(mapping, "format", origin) {

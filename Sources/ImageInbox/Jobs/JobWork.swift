@@ -72,10 +72,12 @@ enum JobWork: Sendable {
             guard let outputName = entry?.name ?? request.parameters.outputName else {
                 return entry.map { name.stem + "-" + String(format: "%03d", $0.index) } ?? name.stem
             }
-            let rendered = outputName.render(
+            var rendered = outputName.render(
                 name: SourceName(path: name.stem).fileName, index: entry?.index ?? 1, created: created, parameters: request.parameters,
                 preset: request.parameters.preset
             )
+            // A folder's template without {index} would give every entry of a file one name.
+            if let entry, entry.name == nil, !outputName.template.contains("{index}") { rendered += String(format: "-%03d", entry.index) }
             return name.directory + "/" + rendered
         case .edit(_, let bundle):
             // An edit's results keep their marked names: another name could be taken for a bundle image.

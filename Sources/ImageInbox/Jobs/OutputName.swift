@@ -52,12 +52,12 @@ package struct OutputName: Sendable, Equatable, Codable {
             "date": "\(local.year ?? 1970)-\(two(local.month))-\(two(local.day))",
             "time": "\(two(local.hour))\(two(local.minute))\(two(local.second))",
             "size": parameters.size ?? "auto",
-            // Model ids hold slashes (openai/gpt-image-2); a name cannot.
-            "model": parameters.model.replacingOccurrences(of: "/", with: "-"),
+            "model": parameters.model,
             "preset": preset ?? "",
         ]
         var result = template
-        for (key, value) in values { result = result.replacingOccurrences(of: "{\(key)}", with: value) }
+        // Model ids hold slashes (openai/gpt-image-2), and so may a preset's name: a name cannot.
+        for (key, value) in values { result = result.replacingOccurrences(of: "{\(key)}", with: value.replacingOccurrences(of: "/", with: "-")) }
         return result
     }
 }
