@@ -12,6 +12,24 @@ struct ManualRetryTests {
         400, body: #"{"error":{"message":"Your request was rejected as a result of our safety system.","type":"image_generation_user_error","code":"moderation_blocked"}}"#
     )
 
+    @Test func aRetryAfterSomeImagesWereMadeAsksOnlyForTheRest() async throws {
+        try await DaemonHarness.run { harness in
+            // The AI/ML API makes one image a request: a count of 3 is three requests.
+            harness.stub.fail(generation: 2, with: Self.refusal)
+            try await harness.withDaemon {
+                try harness.drop("trio.prompt", "---\ncount: 3\n---\nThree foxes")
+                #expect(await eventually { harness.names().contains("trio.error.txt") && harness.names().filter { $0.hasSuffix(".png") }.count == 1 })
+                #expect(harness.stub.generationRequests.count == 2)
+                try FileManager.default.removeItem(atPath: harness.inbox + "/trio.error.txt")
+                #expect(await eventually { harness.names().filter { $0.hasSuffix(".png") }.count == 3 })
+            }
+            #expect(harness.stub.generationRequests.count == 4, "the one image made is not bought again")
+            #expect(!harness.names().contains("trio.error.txt"))
+            let job = try #require(try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().first)
+            #expect(job.state == .done && job.outputPaths.count == 3, "\(job.outputPaths)")
+        }
+    }
+
     @Test func deletingTheErrorNoteRetriesTheFailedJobOnce() async throws {
         try await DaemonHarness.run { harness in
             harness.stub.enqueue(Self.refusal)

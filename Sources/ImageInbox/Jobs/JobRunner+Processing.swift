@@ -138,7 +138,9 @@ extension JobRunner {
             logger.notice("Result name shortened to fit the file system's limit of \(SourceName.nameLimit) bytes", metadata: ["job.stem": "\(SourceName(path: stem).fileName)"])
         }
 
-        // A job that ran before may have written its results just before the daemon was killed.
+        // A job that ran before may have written its results just before the daemon was killed,
+        // or some of them before it failed (then someone asked for it again).
+        var delivered: [String] = []
         if job.attempts > 1 {
             let found = OutputRecovery.results(
                 of: job.id, stem: stem, fileExtension: work.parameters.format.fileExtension, anyNameSince: work.hasOutputName ? job.createdAt : nil
@@ -150,6 +152,10 @@ extension JobRunner {
                 }
                 await removeNotes(for: source.path)
                 return .finished
+            }
+            if !found.isEmpty {
+                logger.notice("Results of an earlier run found on disk, only the rest is asked for", metadata: ["job.outputs": "\(found.count)"])
+                delivered = found
             }
         }
 
@@ -166,7 +172,7 @@ extension JobRunner {
         var usage = APIUsage()
         var requestID: String?
         var unusableUSD = 0.0
-        var remaining = work.parameters.count
+        var remaining = work.parameters.count - delivered.count
         // Answers paid for before the last stop are downloaded, not asked for again.
         for pending in job.pendingDownloadList where remaining > 0 {
             logger.notice("Downloading the results of an answer paid for before the last stop", metadata: ["api.request_id": "\(pending.requestID ?? "")"])
@@ -207,14 +213,14 @@ extension JobRunner {
             case .failed(let error) where !images.isEmpty:
                 // A count split into several requests: the images already made were paid for, so
                 // they are delivered, and the note says what is missing.
-                let answer = Answer(images: images, usage: usage, requestID: requestID, unusableUSD: unusableUSD)
+                let answer = Answer(images: images, usage: usage, requestID: requestID, unusableUSD: unusableUSD, delivered: delivered)
                 return await store(answer, work: work, source: source, job: job, shortfall: error, logger: logger)
             case .failed(let error):
                 await fail(source, hash: hash, problem: error, job: job, work: work, logger: logger)
                 return .finished
             }
         }
-        let answer = Answer(images: images, usage: usage, requestID: requestID, unusableUSD: unusableUSD)
+        let answer = Answer(images: images, usage: usage, requestID: requestID, unusableUSD: unusableUSD, delivered: delivered)
         return await store(answer, work: work, source: source, job: job, logger: logger)
     }
 
@@ -251,7 +257,7 @@ extension JobRunner {
                 }
             }
             do {
-                let outputs = try written.get()
+                let outputs = answer.delivered + (try written.get())
                 if let shortfall {
                     await reportShortfall(shortfall, outputs: outputs, usage: usage, work: work, source: source, job: job, logger: logger)
                     return .finished

@@ -12,6 +12,8 @@ extension JobRunner {
         var requestID: String?
         /// The estimated cost of earlier answers that were billed but could not be read.
         var unusableUSD: Double
+        /// Results an earlier run of the job already wrote (some of a count; the rest was asked for).
+        var delivered: [String] = []
     }
 
     /// How one request's tries ended.
