@@ -71,7 +71,8 @@ struct DaemonHarness {
                 pauseProbeInterval: pauseProbeInterval,
                 maximumUSDPerDay: maximumUSDPerDay,
                 orphanTimeout: orphanTimeout,
-                output: output
+                output: output,
+                partsQuietWindow: settle.quietWindow
             ),
             sources: watcher.settledSources,
             generator: ImagesAPIClient(

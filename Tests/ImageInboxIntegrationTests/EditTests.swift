@@ -42,6 +42,34 @@ struct EditTests {
         }
     }
 
+    /// An image listed under images: is no part the watcher follows for the bundle: one still
+    /// being written when the instruction lands is waited for until it has been quiet.
+    @Test(.timeLimit(.minutes(1))) func aListedImageStillArrivingWhenItsInstructionLandsIsWaitedFor() async throws {
+        try await DaemonHarness.run { harness in
+            try harness.drop("rex.png", bytes: rex)
+            try await harness.withDaemon {
+                // Past the startup scan, so that the instruction is taken at its close, as on a live share.
+                try harness.drop("first.prompt", "First")
+                #expect(await eventually { harness.names().contains("first.png") })
+                let path = harness.inbox + "/crown.png"
+                _ = FileManager.default.createFile(atPath: path, contents: nil)
+                let image = try #require(FileHandle(forWritingAtPath: path))
+                let half = crown.count / 2
+                try image.write(contentsOf: crown[..<half])
+                try await Task.sleep(for: .milliseconds(300))
+                try harness.drop("rex.edit", "---\nimages: [crown.png]\n---\nPut the crown on the T-rex")
+                // Longer than the instruction's settle window, shorter than the quiet window.
+                try await Task.sleep(for: .milliseconds(600))
+                try image.write(contentsOf: crown[half...])
+                try image.close()
+                #expect(await eventually { harness.names().contains("rex.edited.png") })
+            }
+            #expect(harness.stub.editRequests.count == 1)
+            let sent = try #require(harness.stub.editRequests.first?.parts.first { $0.filename == "crown.png" })
+            #expect(ContentHash.of(sent.bytes) == ContentHash.of(crown), "the whole image, not the \(sent.bytes.count) of \(crown.count) bytes there when the instruction landed")
+        }
+    }
+
     @Test func putTheCrownOnTheTRexSendsBothImagesAsImageArray() async throws {
         try await DaemonHarness.run { harness in
             try harness.drop("rex.png", bytes: rex)

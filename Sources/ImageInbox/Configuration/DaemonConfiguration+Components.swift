@@ -16,7 +16,8 @@ extension DaemonConfiguration {
             creditUSD: creditUSD,
             orphanTimeout: orphanTimeout,
             output: output,
-            maximumBatchEntries: maximumBatchEntries
+            maximumBatchEntries: maximumBatchEntries,
+            partsQuietWindow: watch.settle.quietWindow
         )
     }
 

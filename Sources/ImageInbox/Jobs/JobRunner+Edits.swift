@@ -34,6 +34,13 @@ extension JobRunner {
         case .waiting(let missing):
             return await wait(for: missing, source: source, instructionHash: instructionHash, logger: logger)
         case .ready(let ready):
+            // The images listed under images: are no file the watcher follows for this bundle:
+            // one written moments ago may still be arriving (a copy that pauses mid-file).
+            if ready.form == .sidecar, let settles = Self.newestChange(of: ready.images.dropFirst(), quietFor: configuration.partsQuietWindow) {
+                logger.info("Edit bundle waits for a listed image written moments ago", metadata: ["job.wait_s": "\(settles.components.seconds)"])
+                revisit(source, after: settles)
+                return .finished
+            }
             bundle = ready
             await recording("the end of the bundle's wait", consequence: "image-inbox status counts it as waiting until it is done", logger: logger) {
                 try await ledger.cancelWaitingJobs(sourcePath: source.path, now: now())
@@ -84,6 +91,15 @@ extension JobRunner {
         )
         await fail(source, hash: hash, problem: problem, job: job, kind: "edit", logger: logger)
         return .finished
+    }
+
+    /// How long until the newest of `paths` has been unchanged for `quiet`; nil when all have.
+    private static func newestChange(of paths: ArraySlice<String>, quietFor quiet: Duration) -> Duration? {
+        let now = FileSystem.wallClockNanoseconds()
+        let quietNanoseconds = quiet.components.seconds * 1_000_000_000 + quiet.components.attoseconds / 1_000_000_000
+        guard let newest = paths.compactMap({ FileSystem.identity(of: $0)?.modificationNanoseconds }).max() else { return nil }
+        let left = newest + quietNanoseconds - now
+        return left > 0 ? .nanoseconds(left) : nil
     }
 
     /// The `images:` list of a sidecar's front matter.

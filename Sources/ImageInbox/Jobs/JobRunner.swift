@@ -41,6 +41,9 @@ package final class JobRunner: Service {
         package var output: OutputOwnership
         /// The most entries a batch file may hold; past it, the file gets a note and nothing is sent.
         package var maximumBatchEntries: Int
+        /// How long an image an edit lists under `images:` must be unchanged before it is sent
+        /// (the watcher's quiet window): one written moments ago may still be arriving.
+        package var partsQuietWindow: Duration
 
         package init(
             profile: ProviderProfile,
@@ -55,7 +58,8 @@ package final class JobRunner: Service {
             creditUSD: Double? = nil,
             orphanTimeout: Duration = .seconds(600),
             output: OutputOwnership = .inherited,
-            maximumBatchEntries: Int = 500
+            maximumBatchEntries: Int = 500,
+            partsQuietWindow: Duration = .seconds(5)
         ) {
             self.profile = profile
             self.defaults = defaults
@@ -70,6 +74,7 @@ package final class JobRunner: Service {
             self.orphanTimeout = orphanTimeout
             self.output = output
             self.maximumBatchEntries = max(1, maximumBatchEntries)
+            self.partsQuietWindow = partsQuietWindow
         }
     }
 
@@ -101,6 +106,9 @@ package final class JobRunner: Service {
     let batchNotes = NoteRefreshes()
     /// The error notes the daemon removed itself, until the watcher reports their removal.
     let ownNoteRemovals = Mutex<Set<String>>([])
+    /// Sources to take again at a time (an edit whose listed image was written moments ago).
+    let revisits = Mutex<[(at: ContinuousClock.Instant, source: SettledSource)]>([])
+    let revisitAlarm = DeadlineAlarm(clock: ContinuousClock())
     /// Running jobs that failed for now and wait to be tried again.
     let retrying = Mutex(0)
     /// Every request passes it: as many at once as the API takes, none while it asked to wait.
@@ -232,6 +240,7 @@ package final class JobRunner: Service {
             timers.addTask { await self.queue.pauseAlarm.run { await self.queue.pauseRanOut() } }
             timers.addTask { await self.orphanAlarm.run { await self.revisitOrphans() } }
             timers.addTask { await self.budgetAlarm.run { await self.folderBudgetsRenewed() } }
+            timers.addTask { await self.revisitAlarm.run { await self.revisitsDue() } }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await batch in self.sources.cancelOnGracefulShutdown() {
