@@ -80,6 +80,21 @@ struct FairQueueTests {
         #expect(queue.take(now: start.advanced(by: .seconds(61))) == b)
     }
 
+    @Test func aProbeThatSentNoRequestLeavesThePauseToTheNextJob() {
+        var queue = Queue()
+        let batch = source("/in", "list.prompts")
+        let b = source("/in", "b.prompt")
+        queue.enqueue(batch)
+        queue.enqueue(b)
+        queue.pause(reason: "no credit", until: start)
+        let probe = queue.take(now: start)
+        #expect(probe == batch)
+        let resumed = queue.finish(probe!, paused: false, askedTheAPI: false)
+        #expect(!resumed && queue.pause != nil, "reading a batch file says nothing of the credit")
+        #expect(queue.take(now: start) == b, "the next job probes at once")
+        #expect(queue.waitingCount == 0, "the batch file is not queued again")
+    }
+
     @Test func aFailedProbePausesAgain() {
         var queue = Queue()
         queue.enqueue(source("/in", "a.prompt"))

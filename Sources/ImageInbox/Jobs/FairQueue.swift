@@ -95,14 +95,17 @@ package struct FairQueue<Instant: InstantProtocol>: Sendable where Instant.Durat
 
     /// Records that the job for `path` ended.
     ///
-    /// - Parameter paused: Whether it ended by pausing the queue (then it waits again, in front).
+    /// - Parameters:
+    ///   - paused: Whether it ended by pausing the queue (then it waits again, in front).
+    ///   - askedTheAPI: Whether it sent a request: a probe that sent none (a batch file read, a
+    ///     file waiting for its folder's budget) says nothing of the cause, and the next job probes.
     /// - Returns: Whether this lifted a pause (the probe went through).
     @discardableResult
-    package mutating func finish(_ source: SettledSource, paused: Bool) -> Bool {
+    package mutating func finish(_ source: SettledSource, paused: Bool, askedTheAPI: Bool = true) -> Bool {
         inFlight.remove(source.queueKey)
         var resumed = false
         if let current = pause, current.probePath == source.queueKey {
-            if paused {
+            if paused || !askedTheAPI {
                 pause?.probePath = nil
             } else {
                 pause = nil

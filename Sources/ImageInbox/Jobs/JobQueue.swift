@@ -42,8 +42,8 @@ actor JobQueue {
         return await withCheckedContinuation { waiters.append($0) }
     }
 
-    func finish(_ source: SettledSource, paused: Bool) -> Bool {
-        let resumed = state.finish(source, paused: paused)
+    func finish(_ source: SettledSource, paused: Bool, askedTheAPI: Bool) -> Bool {
+        let resumed = state.finish(source, paused: paused, askedTheAPI: askedTheAPI)
         wake()
         return resumed
     }

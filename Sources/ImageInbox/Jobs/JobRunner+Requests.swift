@@ -52,6 +52,7 @@ extension JobRunner {
             let error: ImageInboxError
             // Only the wait for room ends with shutdown: a request let through is answered.
             guard let ticket = await cancelWhenGracefulShutdown({ await self.gate.enter() }) else { return .interrupted }
+            RequestCount.current?.add()
             do {
                 let jobID = job.id
                 let recorder: PendingDownload.Recorder = { pending in

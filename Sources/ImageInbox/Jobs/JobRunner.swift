@@ -261,8 +261,9 @@ package final class JobRunner: Service {
                 for _ in 0..<Self.maximumConcurrency {
                     group.addTask {
                         while let source = await self.queue.next() {
-                            let outcome = await self.process(source)
-                            if await self.queue.finish(source, paused: outcome == .paused) {
+                            let requests = RequestCount()
+                            let outcome = await RequestCount.$current.withValue(requests) { await self.process(source) }
+                            if await self.queue.finish(source, paused: outcome == .paused, askedTheAPI: requests.value > 0) {
                                 self.logger.notice("The images API accepts requests again, queue resumed")
                                 await self.publishPause(nil)
                             }
