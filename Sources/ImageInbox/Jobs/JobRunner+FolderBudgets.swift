@@ -73,9 +73,7 @@ extension JobRunner {
 
             """
         do {
-            let path = budget.notePath
-            if FileSystem.exists(path) && !ErrorReport.isOurs(path, marker: Self.budgetNoteMarker) { return }
-            try ResultWriter.replace(path, with: Array(text.utf8), ownership: output(logger))
+            _ = try ErrorReport.writeNote(text, at: budget.notePath, marker: Self.budgetNoteMarker, ownership: output(logger))
         } catch {
             logger.error("The folder's budget note could not be written", metadata: ["folder": "\(budget.folder)", "error": "\(error)"])
         }

@@ -85,17 +85,17 @@ package struct ErrorReport: Sendable {
     /// - Returns: false when a file of someone else's has that name (it is left alone).
     @discardableResult
     package func write(redacting key: APIKey?, ownership: OutputOwnership = .inherited) throws(ImageInboxError) -> Bool {
-        let path = Self.path(for: sourcePath)
-        if FileSystem.exists(path) && !Self.isOurs(path, marker: Self.marker) { return false }
-        let content = key.map { $0.redact(text) } ?? text
-        try ResultWriter.replace(path, with: Array(RawFileName.readable(content).utf8), ownership: ownership)
-        return true
+        try Self.writeNote(key.map { $0.redact(text) } ?? text, at: Self.path(for: sourcePath), marker: Self.marker, ownership: ownership)
     }
 
-    /// Removes a report the daemon wrote for `sourcePath`, if there is one.
-    package static func removeStale(for sourcePath: String) {
-        let path = path(for: sourcePath)
-        if isOurs(path, marker: marker) { FileSystem.remove(path) }
+    /// Writes a note of the daemon's (`text` begins with `marker`) at `path`, replacing an
+    /// earlier one of its own; a name's bytes that are not UTF-8 show as `\xE9`.
+    ///
+    /// - Returns: false when a file of someone else's has that name (it is left alone).
+    static func writeNote(_ text: String, at path: String, marker: String, ownership: OutputOwnership) throws(ImageInboxError) -> Bool {
+        if FileSystem.exists(path) && !isOurs(path, marker: marker) { return false }
+        try ResultWriter.replace(path, with: Array(RawFileName.readable(text).utf8), ownership: ownership)
+        return true
     }
 
     /// Removes the note at `path` if it is the daemon's (it begins with `marker`).

@@ -1,5 +1,4 @@
 package import Foundation
-import RawFileNames
 
 /// The `NAME.waiting.txt` a person finds next to a file whose image is late because the API
 /// keeps failing for now: it says that nothing needs doing, why it is late, and when the next
@@ -64,15 +63,11 @@ package struct WaitingNote: Sendable {
     /// - Returns: false when a file of someone else's has that name (it is left alone).
     @discardableResult
     package func write(redacting key: APIKey?, ownership: OutputOwnership = .inherited) throws(ImageInboxError) -> Bool {
-        let path = Self.path(for: sourcePath)
-        if FileSystem.exists(path) && !ErrorReport.isOurs(path, marker: Self.marker) { return false }
-        try ResultWriter.replace(path, with: Array(RawFileName.readable(key.map { $0.redact(text) } ?? text).utf8), ownership: ownership)
-        return true
+        try ErrorReport.writeNote(key.map { $0.redact(text) } ?? text, at: Self.path(for: sourcePath), marker: Self.marker, ownership: ownership)
     }
 
     /// Removes the note the daemon wrote for `sourcePath`, if there is one.
     package static func remove(for sourcePath: String) {
-        let path = path(for: sourcePath)
-        if ErrorReport.isOurs(path, marker: marker) { FileSystem.remove(path) }
+        ErrorReport.removeOurs(at: path(for: sourcePath), marker: marker)
     }
 }
