@@ -4,9 +4,9 @@ import Synchronization
 
 extension JobRunner {
     /// Whether `source` waits for tomorrow because the daily budget of its folder, or of a
-    /// folder above it, is spent (`max_usd_per_day` in an `image-inbox.yaml`). It is kept until
-    /// midnight, and the folder gets one note saying so, however many files wait; the jobs of
-    /// other folders go on.
+    /// folder above it, is spent (`max_usd_per_day` in an `image-inbox.yaml`). It is taken again
+    /// at midnight, and the folder gets one note saying so, however many files wait; the jobs of
+    /// other folders go on. The note goes once a file there finds the budget free again.
     func waitsForFolderBudget(_ source: SettledSource, logger: Logger) async -> Bool {
         // A folder defaults file that cannot be read is reported by the job itself.
         guard let style = try? folderDefaults.style(for: SourceName(path: source.path).directory, inbox: source.inbox), !style.budgets.isEmpty else {
@@ -20,13 +20,18 @@ extension JobRunner {
             } catch {
                 // Not sent past a budget that cannot be checked: it is looked at again in a minute.
                 logger.error("Ledger lookup of a folder's spend failed, the file waits a minute", metadata: ["folder": "\(budget.folder)", "error": "\(error)"])
-                park(source, until: .now + .seconds(60))
+                revisit(source, after: .seconds(60))
                 return true
             }
-            guard spent >= budget.usd else { continue }
-            park(source, until: .now + durationUntilTomorrow())
-            let first = budgetWaits.withLock { $0.notedFolders.insert(budget.folder).inserted }
-            if first {
+            guard spent >= budget.usd else {
+                // A new day, or a raised budget.
+                if budgetNotedFolders.withLock({ $0.remove(budget.folder) != nil }) {
+                    ErrorReport.removeOurs(at: budget.notePath, marker: Self.budgetNoteMarker)
+                }
+                continue
+            }
+            revisit(source, after: durationUntilTomorrow())
+            if budgetNotedFolders.withLock({ $0.insert(budget.folder).inserted }) {
                 logger.notice(
                     "Folder budget spent, its files wait for tomorrow",
                     metadata: ["folder": "\(budget.folder)", "budget.usd": "\(budget.usd)", "budget.spent_usd": "\(spent)"]
@@ -38,27 +43,8 @@ extension JobRunner {
         return false
     }
 
-    /// Midnight (or the minute after a failed lookup): the waiting files are queued again and
-    /// the folders' notes removed; a budget still spent writes its note again.
-    func folderBudgetsRenewed() async {
-        let (waiting, folders) = budgetWaits.withLock { waits in
-            defer { waits = ([], []) }
-            return (waits.sources, waits.notedFolders)
-        }
-        for folder in folders { ErrorReport.removeOurs(at: FolderBudget(folder: folder, usd: 0).notePath, marker: Self.budgetNoteMarker) }
-        if !waiting.isEmpty { logger.notice("Files that waited for their folder's budget are queued again", metadata: ["job.count": "\(waiting.count)"]) }
-        await queue.enqueue(contentsOf: waiting)
-    }
-
     /// The first words of a folder's budget note, by which the daemon knows its own.
     static let budgetNoteMarker = "image-inbox has spent"
-
-    private func park(_ source: SettledSource, until deadline: ContinuousClock.Instant) {
-        budgetWaits.withLock { waits in
-            if !waits.sources.contains(where: { $0.queueKey == source.queueKey }) { waits.sources.append(source) }
-        }
-        budgetAlarm.wake(atEarliest: deadline)
-    }
 
     private func writeNote(for budget: FolderBudget, spent: Double, logger: Logger) {
         let formatter = DateFormatter()

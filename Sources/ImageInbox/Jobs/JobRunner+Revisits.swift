@@ -1,10 +1,13 @@
 import Synchronization
 
 extension JobRunner {
-    /// Takes `source` again once `delay` has passed.
+    /// Takes `source` again once `delay` has passed (replacing an earlier revisit of it).
     func revisit(_ source: SettledSource, after delay: Duration) {
         let at = ContinuousClock.now + delay
-        revisits.withLock { $0.append((at, source)) }
+        revisits.withLock { waiting in
+            waiting.removeAll { $0.source.queueKey == source.queueKey }
+            waiting.append((at, source))
+        }
         revisitAlarm.wake(atEarliest: at)
     }
 

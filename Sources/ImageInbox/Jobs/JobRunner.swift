@@ -106,9 +106,12 @@ package final class JobRunner: Service {
     let batchNotes = NoteRefreshes()
     /// The error notes the daemon removed itself, until the watcher reports their removal.
     let ownNoteRemovals = Mutex<Set<String>>([])
-    /// Sources to take again at a time (an edit whose listed image was written moments ago).
+    /// Sources to take again at a time: an edit whose listed image was written moments ago, a
+    /// file whose folder's budget is spent today.
     let revisits = Mutex<[(at: ContinuousClock.Instant, source: SettledSource)]>([])
     let revisitAlarm = DeadlineAlarm(clock: ContinuousClock())
+    /// The folders told today that their budget is spent.
+    let budgetNotedFolders = Mutex<Set<String>>([])
     /// Running jobs that failed for now and wait to be tried again.
     let retrying = Mutex(0)
     /// Every request passes it: as many at once as the API takes, none while it asked to wait.
@@ -120,10 +123,6 @@ package final class JobRunner: Service {
     /// Tells `STATUS=` that something changed.
     let onChange: @Sendable () -> Void
     private let orphanAlarm = DeadlineAlarm(clock: ContinuousClock())
-    /// Fires at midnight while files wait for their folder's budget.
-    let budgetAlarm = DeadlineAlarm(clock: ContinuousClock())
-    /// Files waiting for their folder's budget to start again, and the folders told so today.
-    let budgetWaits = Mutex<(sources: [SettledSource], notedFolders: Set<String>)>(([], []))
     private let sources: AsyncStream<[SettledSource]>
 
     /// - Parameters:
@@ -235,11 +234,10 @@ package final class JobRunner: Service {
                 for await folder in self.availability.returns { await self.deliverHeldResults(for: folder) }
             }
             // Nothing ticks: the queue's alarm fires when a pause runs out, the orphan alarm when the
-            // bundle that has waited longest for a part reaches the orphan timeout, the budget
-            // alarm at midnight while files wait for their folder's budget.
+            // bundle that has waited longest for a part reaches the orphan timeout, the revisit
+            // alarm when a source set aside (for its folder's budget, a part still arriving) is due.
             timers.addTask { await self.queue.pauseAlarm.run { await self.queue.pauseRanOut() } }
             timers.addTask { await self.orphanAlarm.run { await self.revisitOrphans() } }
-            timers.addTask { await self.budgetAlarm.run { await self.folderBudgetsRenewed() } }
             timers.addTask { await self.revisitAlarm.run { await self.revisitsDue() } }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
