@@ -38,9 +38,18 @@ extension JobRunner {
         if let index = source.entry {
             return await processEntry(index, of: document, source: source, logger: logger)
         }
+        // One lookup for the whole file, not one per entry.
+        let finished: Set<String>
+        do {
+            finished = try await ledger.finishedContentHashes(sourcePath: source.path)
+        } catch {
+            logger.error("Ledger lookup failed, the file waits for the next scan", metadata: ["error": "\(error)"])
+            return .finished
+        }
+        // Each entry's job reads the file as read here while it is unchanged, as a prompt's does.
+        let content = SettledSource.Content(bytes: bytes.count <= Self.keptContentSize ? bytes : nil, hash: ContentHash.of(bytes))
         var queued: [SettledSource] = []
-        for entry in document.entries {
-            guard await !isFinished(source, hash: entry.contentHash, logger: logger) else { continue }
+        for entry in document.entries where !finished.contains(entry.contentHash) {
             if case .failure(let problem) = request(for: entry, source: source) {
                 await recording("the failed entry", consequence: "it is checked again at the next start", logger: logger) {
                     _ = try await ledger.recordFailure(
@@ -51,7 +60,7 @@ extension JobRunner {
             }
             var job = source
             job.entry = entry.index
-            job.content = nil
+            job.content = content
             queued.append(job)
         }
         logger.info("Batch file read", metadata: ["batch.entries": "\(document.entries.count)", "batch.queued": "\(queued.count)"])

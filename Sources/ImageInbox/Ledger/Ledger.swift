@@ -164,8 +164,7 @@ package struct Ledger: Sendable {
         try await commits.write { db in
             let failed: [JobRecord]
             if batch {
-                failed = try JobRecord.filter(Column("sourcePath") == sourcePath && Column("state") == JobState.failed.rawValue).fetchAll(db)
-                    .filter { contentHashes?.contains($0.contentHash) ?? BatchDocument.isEntryKey($0.contentHash) }
+                failed = try Self.failedJobs(db, sourcePath).filter { contentHashes?.contains($0.contentHash) ?? BatchDocument.isEntryKey($0.contentHash) }
             } else {
                 guard let latest = try JobRecord.filter(Column("sourcePath") == sourcePath).order(Column("updatedAt").desc).fetchOne(db),
                     latest.state == .failed, contentHashes?.contains(latest.contentHash) ?? true
@@ -189,9 +188,22 @@ package struct Ledger: Sendable {
 
     /// The failed jobs of a source (a batch file's failed entries).
     package func failedJobs(sourcePath: String) async throws -> [JobRecord] {
+        try await database.read { db in try Self.failedJobs(db, sourcePath) }
+    }
+
+    /// The content keys a source's jobs finished with (a batch file's entries done or failed).
+    package func finishedContentHashes(sourcePath: String) async throws -> Set<String> {
         try await database.read { db in
-            try JobRecord.filter(Column("sourcePath") == sourcePath && Column("state") == JobState.failed.rawValue).fetchAll(db)
+            try JobRecord
+                .filter(Column("sourcePath") == sourcePath)
+                .filter([JobState.done, JobState.failed].contains(Column("state")))
+                .select(Column("contentHash"), as: String.self)
+                .fetchSet(db)
         }
+    }
+
+    private static func failedJobs(_ db: Database, _ sourcePath: String) throws -> [JobRecord] {
+        try JobRecord.filter(Column("sourcePath") == sourcePath && Column("state") == JobState.failed.rawValue).fetchAll(db)
     }
 
     /// Records that an edit bundle waits for parts; the first record's `createdAt` is when the
@@ -409,27 +421,23 @@ package struct Ledger: Sendable {
 
     /// Dollars spent since `date` by the jobs of files in `folder` and below it.
     package func cost(since date: Date, inFolder folder: String) async throws -> Double {
-        let prefix = folder + "/"
-        return try await reader.read { db in
-            // A prefix compared as text, not LIKE (folder names may hold % and _); SQLite counts scalars.
-            try Double.fetchOne(
-                db,
-                sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE usdSpent IS NOT NULL AND updatedAt >= ? AND substr(sourcePath, 1, ?) = ?",
-                arguments: [LedgerDate.text(date), prefix.unicodeScalars.count, prefix]
-            ) ?? 0
-        }
+        try await reader.read { db in try Self.cost(db, since: date, inFolder: folder) }
     }
 
     /// Dollars spent by jobs finished since `date` (in all, without one), inside a read; only
-    /// the estimated costs with `estimatesOnly`.
-    static func cost(_ db: Database, since date: Date? = nil, estimatesOnly: Bool = false) throws -> Double {
-        try Double.fetchOne(
+    /// the estimated costs with `estimatesOnly`, only those of files below `folder` with one.
+    static func cost(_ db: Database, since date: Date? = nil, estimatesOnly: Bool = false, inFolder folder: String? = nil) throws -> Double {
+        // The empty text sorts before every date: no date is every job.
+        var arguments: StatementArguments = [date.map(LedgerDate.text) ?? ""]
+        // A prefix compared as text, not LIKE (folder names may hold % and _); SQLite counts scalars.
+        let prefix = folder.map { $0 + "/" }
+        if let prefix { arguments += [prefix.unicodeScalars.count, prefix] }
+        return try Double.fetchOne(
             db,
             // Failed jobs count too: a result made but never delivered was paid for all the same.
             sql: "SELECT COALESCE(SUM(usdSpent), 0) FROM job WHERE usdSpent IS NOT NULL AND updatedAt >= ?"
-                + (estimatesOnly ? " AND costIsEstimate" : ""),
-            // The empty text sorts before every date: no date is every job.
-            arguments: [date.map(LedgerDate.text) ?? ""]
+                + (estimatesOnly ? " AND costIsEstimate" : "") + (prefix == nil ? "" : " AND substr(sourcePath, 1, ?) = ?"),
+            arguments: arguments
         ) ?? 0
     }
 
