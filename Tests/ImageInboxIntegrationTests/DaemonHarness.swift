@@ -48,7 +48,7 @@ struct DaemonHarness {
     ) async throws {
         var logger = Logger(label: "image-inbox-test")
         logger.logLevel = .warning
-        let ledger = try Ledger.open(at: stateDirectory + "/ledger.sqlite")
+        let ledger = try SQLiteLedger.open(at: stateDirectory + "/ledger.sqlite")
         // As the daemon does: the watcher tells the runner which inboxes are away.
         let availability = InboxAvailability()
         let watcher = InboxWatcher(

@@ -67,7 +67,7 @@ struct DaemonServicesTests {
     }
 
     @Test func theWatchdogIsPingedOnlyWhileTheWatcherLoopTurns() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         let (sources, _) = AsyncStream.makeStream(of: [SettledSource].self)
         let runner = JobRunner(configuration: .init(profile: .profile(for: .aimlapi)), sources: sources, generator: PlaceholderGenerator(), ledger: ledger, logger: logger)
         let alive = Mutex(true)
@@ -92,7 +92,7 @@ struct DaemonServicesTests {
     }
 
     @Test func aWatcherDegradationReachesTheStatusLineWhenItIsReported() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         let (sources, _) = AsyncStream.makeStream(of: [SettledSource].self)
         let runner = JobRunner(configuration: .init(profile: .profile(for: .aimlapi)), sources: sources, generator: PlaceholderGenerator(), ledger: ledger, logger: logger)
         let notes = Mutex<[String]>([])
@@ -112,7 +112,7 @@ struct DaemonServicesTests {
     }
 
     @Test func polledMountsArePublishedForStatusAndAPreviousRunsAreCleared() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         try await ledger.setDaemonState(StatusReport.polledMountsKey, "[{\"mountPoint\":\"/srv/old\",\"type\":\"nfs\"}]", now: Date())
         let (sources, _) = AsyncStream.makeStream(of: [SettledSource].self)
         let runner = JobRunner(configuration: .init(profile: .profile(for: .aimlapi)), sources: sources, generator: PlaceholderGenerator(), ledger: ledger, logger: logger)

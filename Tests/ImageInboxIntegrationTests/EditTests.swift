@@ -162,7 +162,7 @@ struct EditTests {
         try await DaemonHarness.run { harness in
             try await harness.withDaemon {
                 // withDaemon has already created the ledger; it is read as the daemon writes it.
-                let ledger = try Ledger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
+                let ledger = try SQLiteLedger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
                 func jobs() async throws -> [JobRecord] {
                     try await ledger.allJobs().filter { $0.sourcePath.hasSuffix("/late.edit") }
                 }

@@ -125,7 +125,7 @@ struct FaultTests {
             #expect(harness.stub.generationRequests.count == 1)
             #expect(!harness.names().contains("second.png"))
             #expect(!harness.names().contains("second.error.txt"))
-            let ledger = try Ledger.open(at: harness.stateDirectory + "/ledger.sqlite")
+            let ledger = try SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite")
             #expect(try await ledger.daemonState()["paused"]?.contains("daily budget") == true)
         }
     }
@@ -135,7 +135,7 @@ struct FaultTests {
             // The stub's gpt-image-1.5 reports 327,680 credits a 1024x1024 image and no dollars:
             // $0.16384 at the AI/ML API's $5 × 10⁻⁷ a credit, so $0.30 a day allows two.
             try await harness.withDaemon(concurrency: 1, maximumUSDPerDay: 0.30) {
-                let ledger = try Ledger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
+                let ledger = try SQLiteLedger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
                 for index in 1...4 {
                     try harness.drop("p\(index).prompt", "---\nmodel: openai/gpt-image-1-5\n---\nPicture \(index)")
                 }
@@ -144,7 +144,7 @@ struct FaultTests {
             #expect(harness.stub.generationRequests.count == 2)
             #expect(harness.names().filter { $0.hasSuffix(".png") }.count == 2)
             #expect(!harness.names().contains { $0.hasSuffix(".error.txt") })
-            let done = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().filter { $0.state == .done }
+            let done = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().filter { $0.state == .done }
             #expect(done.count == 2)
             for job in done {
                 #expect(abs((job.usdSpent ?? 0) - 0.16384) < 1e-9, "\(String(describing: job.usdSpent))")

@@ -27,7 +27,7 @@ struct FolderBudgetTests {
             let note = String(decoding: try harness.bytes("drafts/image-inbox.budget.txt"), as: UTF8.self)
             #expect(note.contains("its daily budget is $0.10 (max_usd_per_day in"), "\(note)")
             #expect(note.contains("Files dropped here wait; nothing is lost."), "\(note)")
-            let queued = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().filter { $0.state == .queued }
+            let queued = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().filter { $0.state == .queued }
             #expect(Set(queued.map { SourceName(path: $0.sourcePath).fileName }) == ["b.prompt", "c.prompt"], "they wait in the ledger")
         }
     }

@@ -199,7 +199,7 @@ struct GenerationTests {
             #expect(harness.names().contains("trio-1.png") && harness.names().contains("trio-2.png"), "the paid images are kept: \(harness.names())")
             let note = String(decoding: try harness.bytes("trio.error.txt"), as: UTF8.self)
             #expect(note.contains("Only 2 of the 3 images asked for were made (trio-1.png, trio-2.png)") && note.contains("HTTP 400"), "\(note)")
-            let job = try #require(try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().first)
+            let job = try #require(try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().first)
             #expect(job.state == .failed && job.outputPaths.count == 2)
             #expect((job.usdSpent ?? 0) > 0, "the two images made are counted")
         }

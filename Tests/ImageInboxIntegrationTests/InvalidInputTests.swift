@@ -30,7 +30,7 @@ struct InvalidInputTests {
                 #expect(await eventually { harness.names().filter { $0.hasSuffix(".error.txt") }.count == Self.cases.count })
             }
             #expect(harness.stub.generationRequests.isEmpty)
-            let jobs = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
+            let jobs = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
             #expect(jobs.count == Self.cases.count)
             #expect(jobs.allSatisfy { $0.state == .failed && $0.lastError != nil }, "\(jobs.map { ($0.sourcePath, $0.state) })")
             for bad in Self.cases {

@@ -25,7 +25,7 @@ struct ManualRetryTests {
             }
             #expect(harness.stub.generationRequests.count == 4, "the one image made is not bought again")
             #expect(!harness.names().contains("trio.error.txt"))
-            let job = try #require(try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().first)
+            let job = try #require(try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().first)
             #expect(job.state == .done && job.outputPaths.count == 3, "\(job.outputPaths)")
         }
     }
@@ -71,7 +71,7 @@ struct ManualRetryTests {
             #expect(harness.names() == [
                 "cat.png", "cat.prompt", "dog.error.txt", "dog.prompt", "last.png", "last.prompt", "mug.png", "owl.png", "owl.prompt", "products.csv", "products.prompt",
             ])
-            let jobs = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
+            let jobs = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
             let retries = Dictionary(jobs.map { (SourceName(path: $0.sourcePath).fileName, $0.manualRetries) }, uniquingKeysWith: +)
             #expect(retries == ["cat.prompt": 1, "dog.prompt": 1, "owl.prompt": 0, "fox.prompt": 0, "last.prompt": 0, "products.prompt": 0, "products.csv": 0], "\(retries)")
             #expect(jobs.first { $0.sourcePath.hasSuffix("/cat.prompt") }?.state == .done)

@@ -28,7 +28,7 @@ struct PreviewTests {
             let plain = try #require(harness.stub.generationRequests.first { $0.fields["prompt"] == "No preview asked for" })
             #expect(plain.fields["stream"] == nil && plain.fields["partial_images"] == nil)
             #expect(ImageInfo(bytes: try harness.bytes("fox.png"))?.width == 1024, "the completed event's image, not a partial one")
-            let jobs = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
+            let jobs = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
             let cost = try #require(jobs.first { $0.sourcePath.hasSuffix("/fox.prompt") }?.usdSpent)
             #expect(cost > 0, "the cost comes from the completed event's usage")
         }

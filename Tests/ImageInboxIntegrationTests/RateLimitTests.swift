@@ -14,7 +14,7 @@ struct RateLimitTests {
             let retry = RetryPolicy(baseDelay: .milliseconds(50), maximumDelay: .milliseconds(400))
             var seen: [String] = []
             try await harness.withDaemon(concurrency: 8, retry: retry) {
-                let ledger = try Ledger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
+                let ledger = try SQLiteLedger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
                 for index in 1...60 { try harness.drop("p\(index).prompt", "Picture \(index)") }
                 #expect(
                     try await eventually(timeout: .seconds(120)) {
@@ -41,7 +41,7 @@ struct RateLimitTests {
         try await DaemonHarness.run { harness in
             harness.stub.enqueue(.status(429, body: #"{"message":"Too many requests","statusCode":429}"#, headers: ["Retry-After": "1"]))
             try await harness.withDaemon(concurrency: 4) {
-                let ledger = try Ledger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
+                let ledger = try SQLiteLedger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
                 try harness.drop("first.prompt", "Told to wait")
                 #expect(try await eventually { try await ledger.status(now: Date()).inboxes.first?.counts["retrying"] == 1 })
                 try harness.drop("second.prompt", "Free worker")

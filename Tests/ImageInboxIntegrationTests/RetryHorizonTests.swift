@@ -14,7 +14,7 @@ struct RetryHorizonTests {
             for _ in 0..<8 { harness.stub.enqueue(Self.serverError) }
             let retry = RetryPolicy(noticeAfter: .milliseconds(300), baseDelay: .milliseconds(150), maximumDelay: .milliseconds(400))
             try await harness.withDaemon(retry: retry) {
-                let ledger = try Ledger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
+                let ledger = try SQLiteLedger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
                 try harness.drop("late.prompt", "A late train")
                 #expect(await eventually { harness.names().contains("late.waiting.txt") }, "\(harness.names())")
                 let note = String(decoding: (try? harness.bytes("late.waiting.txt")) ?? [], as: UTF8.self)
@@ -25,7 +25,7 @@ struct RetryHorizonTests {
             #expect(harness.stub.generationRequests.count == 9)
             #expect(!harness.names().contains("late.waiting.txt"), "the note goes when the image is made")
             #expect(!harness.names().contains("late.error.txt"))
-            let job = try #require(try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().first)
+            let job = try #require(try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().first)
             #expect(job.state == .done && job.failingSince == nil && job.nextAttemptAt == nil)
             #expect(job.requestID?.hasPrefix("req_stub") == true, "the provider's request id is kept")
         }
@@ -50,7 +50,7 @@ struct RetryHorizonTests {
         try await DaemonHarness.run { harness in
             harness.stub.enqueue(.status(429, body: #"{"message":"Too many requests","statusCode":429}"#, headers: ["Retry-After": "600"]))
             try await harness.withDaemon {
-                let ledger = try Ledger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
+                let ledger = try SQLiteLedger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
                 try harness.drop("wait.prompt", "Patience")
                 #expect(try await eventually { try await ledger.daemonState()["paused"]?.contains("asked to wait 10 min") == true })
                 let job = try await ledger.allJobs().first
@@ -75,7 +75,7 @@ struct RetryHorizonTests {
             #expect(harness.stub.generationRequests.count == 5, "each unreadable answer is tried once more only")
             let text = String(decoding: try harness.bytes("broken.error.txt"), as: UTF8.self)
             #expect(text.contains("billed the request") && text.contains("paid again"), "\(text)")
-            let jobs = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
+            let jobs = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
             let broken = try #require(jobs.first { $0.sourcePath.hasSuffix("broken.prompt") })
             let once = try #require(jobs.first { $0.sourcePath.hasSuffix("once.prompt") })
             let clean = try #require(jobs.first { $0.sourcePath.hasSuffix("clean.prompt") })

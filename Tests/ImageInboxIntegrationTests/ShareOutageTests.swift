@@ -21,7 +21,7 @@ struct ShareOutageTests {
                 #expect(await eventually { harness.heldResults.entries().count == 1 })
                 let held = try #require(harness.heldResults.entries().first)
                 #expect(held.inbox == harness.inbox && held.count == 1)
-                let whileAway = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
+                let whileAway = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
                 #expect(!whileAway.contains { $0.state == .cancelled || $0.state == .failed }, "\(whileAway.map { ($0.sourcePath, $0.state) })")
                 #expect(harness.stub.generationRequests.count == 1, "nothing is sent for an inbox that is away")
 
@@ -31,7 +31,7 @@ struct ShareOutageTests {
             }
             #expect(harness.stub.generationRequests.map { $0.fields["prompt"] ?? "" }.sorted() == ["Picture a", "Picture b", "Picture c"])
             #expect(!harness.names().contains { $0.hasSuffix(".error.txt") }, "\(harness.names())")
-            let jobs = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
+            let jobs = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
             #expect(jobs.filter { $0.state == .done }.count == 3, "\(jobs.map { ($0.sourcePath, $0.state) })")
             #expect(!jobs.contains { $0.state == .cancelled || $0.state == .failed })
             #expect(jobs.allSatisfy { !$0.outputPaths.isEmpty }, "the held result's name is recorded once delivered")
@@ -127,7 +127,7 @@ extension ShareOutageTests {
                 #expect(harness.heldResults.entries().isEmpty)
             }
             #expect(harness.stub.generationRequests.map { $0.fields["prompt"] ?? "" }.sorted() == ["Picture a", "Picture b", "Picture top"])
-            let jobs = try await Ledger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
+            let jobs = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs()
             #expect(jobs.filter { $0.state == .done }.count == 3, "\(jobs.map { ($0.sourcePath, $0.state) })")
             #expect(!jobs.contains { $0.state == .cancelled || $0.state == .failed })
         }

@@ -10,8 +10,8 @@ import Glibc
 /// Sources that change, vanish, or lose their folder or disk space while their jobs wait or run.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct SourceChangeTests {
-    func ledger(_ harness: DaemonHarness) throws -> Ledger {
-        try Ledger.open(at: harness.stateDirectory + "/ledger.sqlite")
+    func ledger(_ harness: DaemonHarness) throws -> SQLiteLedger {
+        try SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite")
     }
 
     @Test func aSourceDeletedWhileQueuedIsCancelled() async throws {

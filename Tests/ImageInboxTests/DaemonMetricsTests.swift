@@ -69,7 +69,7 @@ struct DaemonMetricsTests {
 
     @Test func theLedgerCountsEndingsAndDollars() async throws {
         let metrics = DaemonMetrics()
-        let ledger = try Ledger.inMemory(metrics: metrics)
+        let ledger = try SQLiteLedger.inMemory(metrics: metrics)
         let now = Date()
         let job = try #require(try await ledger.beginJob(sourcePath: "/in/a.prompt", inbox: "/in", contentHash: "a", kind: "generation", parameters: nil, now: now))
         try await ledger.addCost(jobID: job.id, usd: 0.5, now: now)

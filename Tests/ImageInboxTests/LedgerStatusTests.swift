@@ -5,7 +5,7 @@ import Testing
 
 struct LedgerStatusTests {
     @Test func statusGroupsJobsByInboxWithFailuresPauseAndCost() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         let now = Date()
         let done = try #require(try await ledger.beginJob(sourcePath: "/team/a.prompt", inbox: "/team", contentHash: "1", kind: "generation", parameters: nil, now: now))
         try await ledger.recordSuccess(done, outputs: ["/team/a.png"], usage: APIUsage(usdSpent: 0.25), now: now)
@@ -29,7 +29,7 @@ struct LedgerStatusTests {
     }
 
     @Test func statusMarksTheEstimatedPartOfTodaysCost() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         let now = Date()
         let reported = try #require(try await ledger.beginJob(sourcePath: "/in/a.prompt", inbox: "/in", contentHash: "1", kind: "generation", parameters: nil, now: now))
         try await ledger.recordSuccess(reported, outputs: ["/in/a.png"], usage: APIUsage(usdSpent: 0.25), now: now)
@@ -41,7 +41,7 @@ struct LedgerStatusTests {
     }
 
     @Test func aNameThatIsNotUTF8IsShownReadablyInTextAndJSON() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         let source = "/in/" + RawFileName.decode(Array("caf".utf8) + [0xE9] + Array(".prompt".utf8))
         _ = try await ledger.recordFailure(
             sourcePath: source, inbox: "/in", contentHash: "1", kind: "generation",
@@ -57,9 +57,9 @@ struct LedgerStatusTests {
 
     @Test func statusReadsWhileTheDaemonHoldsTheLedgerOpen() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)/ledger.sqlite").path
-        let writer = try Ledger.open(at: path)
+        let writer = try SQLiteLedger.open(at: path)
         _ = try await writer.enqueue(sourcePath: "/in/a.prompt", inbox: "/in", contentHash: "h", kind: "generation", now: Date())
-        let reader = try Ledger.openForReading(at: path)
+        let reader = try SQLiteLedger.openForReading(at: path)
         #expect(try await reader.status(now: Date()).inboxes.first?.counts["queued"] == 1)
         _ = try await writer.enqueue(sourcePath: "/in/b.prompt", inbox: "/in", contentHash: "h", kind: "generation", now: Date())
         #expect(try await reader.status(now: Date()).inboxes.first?.counts["queued"] == 2)
@@ -67,7 +67,7 @@ struct LedgerStatusTests {
 
     @Test func aMissingLedgerIsExplained() {
         #expect(throws: ImageInboxError(code: .ledgerFailed, message: "")) {
-            try Ledger.openForReading(at: "/nonexistent/ledger.sqlite")
+            try SQLiteLedger.openForReading(at: "/nonexistent/ledger.sqlite")
         }
     }
 }

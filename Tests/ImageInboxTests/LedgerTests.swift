@@ -4,7 +4,7 @@ import Testing
 
 struct LedgerTests {
     @Test func finishedContentIsFoundAgain() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         let now = Date()
         let job = try #require(try await ledger.beginJob(sourcePath: "/in/cat.prompt", contentHash: "abc", kind: "generation", parameters: nil, now: now))
         #expect(job.state == .running && job.attempts == 1)
@@ -17,7 +17,7 @@ struct LedgerTests {
     }
 
     @Test func anUnfinishedJobIsResumedNotDuplicated() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         let first = try #require(try await ledger.beginJob(sourcePath: "/in/a.prompt", contentHash: "h", kind: "generation", parameters: nil, now: Date()))
         let second = try #require(try await ledger.beginJob(sourcePath: "/in/a.prompt", contentHash: "h", kind: "generation", parameters: nil, now: Date()))
         #expect(second.id == first.id)
@@ -26,7 +26,7 @@ struct LedgerTests {
     }
 
     @Test func failuresAreRecordedWithTheirReason() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         let record = JobRecord(sourcePath: "/in/b.prompt", contentHash: "x", kind: "generation", state: .failed, now: Date())
         try await ledger.recordFailure(record, error: ImageInboxError(code: .invalidParameter, message: "size 'x' is bad"), now: Date())
         let failed = try #require(try await ledger.finishedJob(sourcePath: "/in/b.prompt", contentHash: "x"))
@@ -36,7 +36,7 @@ struct LedgerTests {
     }
 
     @Test func theDaysFiguresCountSpendAndFailuresSinceTheDayBegan() async throws {
-        let ledger = try Ledger.inMemory()
+        let ledger = try SQLiteLedger.inMemory()
         let today = Date()
         let yesterday = today.addingTimeInterval(-86400)
         let old = try #require(try await ledger.beginJob(sourcePath: "/in/old.prompt", contentHash: "o", kind: "generation", parameters: nil, now: yesterday))
@@ -57,7 +57,7 @@ struct LedgerTests {
     @Test func commitsThatMoneyDependsOnRunAtFullSyncAndQueuedOnesAtNormal() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-sync-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let ledger = try Ledger.open(at: folder + "/ledger.sqlite")
+        let ledger = try SQLiteLedger.open(at: folder + "/ledger.sqlite")
         // 2 is FULL: a commit that records a paid request survives a power cut.
         #expect(try await ledger.commitSyncLevel() == 2)
         // A queued job may be lost (the next scan finds its file): its commit waits for no sync

@@ -18,7 +18,7 @@ package final class DaemonMonitor: Service {
 
     private let notifier: any ServiceManagerNotifier
     private let runner: JobRunner
-    private let ledger: Ledger
+    private let ledger: any JobLedger
     private let changes: AsyncStream<Void>
     private let isAlive: @Sendable () async -> Bool
     private let inboxCount: @Sendable () -> Int
@@ -40,7 +40,7 @@ package final class DaemonMonitor: Service {
     package init(
         notifier: any ServiceManagerNotifier,
         runner: JobRunner,
-        ledger: Ledger,
+        ledger: any JobLedger,
         changes: AsyncStream<Void>,
         isAlive: @escaping @Sendable () async -> Bool,
         inboxCount: @escaping @Sendable () -> Int,

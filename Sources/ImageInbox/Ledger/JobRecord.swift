@@ -68,6 +68,9 @@ package struct JobRecord: Sendable, Codable, Equatable, FetchableRecord, Persist
     /// Answers paid for whose `url` results are not downloaded yet, as a JSON array of
     /// ``PendingDownload``; nil when there are none.
     package var pendingDownloads: String?
+    /// The host whose worker runs the job (in a ledger shared by several hosts); nil while no
+    /// host does, and always in a ledger of one host.
+    package var claimedBy: String?
     /// When the job was first recorded.
     package var createdAt: Date
     /// When it last changed.

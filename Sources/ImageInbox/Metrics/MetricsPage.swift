@@ -4,7 +4,7 @@ package import Foundation
 /// gauges set from what the ledger, the runner and the watcher know right now.
 package struct MetricsPage: Sendable {
     private let metrics: DaemonMetrics
-    private let ledger: Ledger
+    private let ledger: any JobLedger
     private let runner: JobRunner
     private let inboxes: @Sendable () -> [String]
     private let budget: @Sendable () -> Double?
@@ -19,7 +19,7 @@ package struct MetricsPage: Sendable {
     ///   - inotifyWatchCount: The folders inotify watches.
     package init(
         metrics: DaemonMetrics,
-        ledger: Ledger,
+        ledger: any JobLedger,
         runner: JobRunner,
         inboxes: @escaping @Sendable () -> [String],
         budget: @escaping @Sendable () -> Double?,
