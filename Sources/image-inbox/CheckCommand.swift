@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageInbox
+import Logging
 
 /// `image-inbox check`: is everything in place for the daemon to run?
 struct CheckCommand: AsyncParsableCommand {
@@ -29,6 +30,17 @@ struct CheckCommand: AsyncParsableCommand {
         for finding in check.findings {
             print("\(finding.isProblem ? "problem" : "ok"): \(finding.text)")
         }
-        if check.hasProblems { throw ExitCode.failure }
+        var ledgerProblem = false
+        if let url = settings.ledgerURL {
+            do {
+                let ledger = try await PostgresLedger.open(url, inboxes: settings.sharedInboxes, access: .read, logger: Logger(label: "image-inbox"))
+                ledger.close()
+                print("ok: the shared job ledger \(url) answers, with schema version \(PostgresLedger.schemaVersion)")
+            } catch {
+                ledgerProblem = true
+                print("problem: \(error.message)")
+            }
+        }
+        if check.hasProblems || ledgerProblem { throw ExitCode.failure }
     }
 }

@@ -3,7 +3,7 @@ import Configuration
 
 /// The daemon's own flags, shared by `run` and `check`.
 struct InboxOptions: ParsableArguments {
-    @Option(name: .customLong("inbox"), help: "An inbox folder (repeat for several).")
+    @Option(name: .customLong("inbox"), help: "An inbox folder, or NAME=DIR to name it for a shared ledger (repeat for several).")
     var inboxes: [String] = []
 
     @Option(name: .long, help: "Requests in flight at once (default 4).")

@@ -44,8 +44,9 @@ struct RunCommand: AsyncParsableCommand {
         do {
             instanceLock = try InstanceLock.acquire(
                 stateDirectory: settings.stateDirectory,
-                ledgerPath: settings.ledgerPath,
-                inboxes: settings.inboxes,
+                ledgerPath: settings.ledgerDescription,
+                // Hosts sharing a ledger share inboxes: the ledger's claims keep them apart.
+                inboxes: settings.ledgerURL == nil ? settings.inboxes : [],
                 inboxesThatCannotBeMarked: { inbox, reason in
                     logger.warning("Can't write the inbox's lock file, another daemon could watch it too", metadata: ["inbox": "\(inbox)", "error": "\(reason)"])
                 }
@@ -55,7 +56,24 @@ struct RunCommand: AsyncParsableCommand {
         }
         // Counted only when they are served: without metrics_address nothing counts.
         let metrics = settings.metricsAddress.map { _ in DaemonMetrics() }
-        let ledger = try Ledger.open(at: settings.ledgerPath, metrics: metrics)
+        let ledger: any JobLedger
+        var ledgerServices: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let url = settings.ledgerURL {
+            do {
+                let shared = try await PostgresLedger.open(
+                    url, inboxes: settings.sharedInboxes, lease: settings.ledgerLease, concurrency: settings.concurrency,
+                    access: .daemon, metrics: metrics, logger: logger
+                )
+                ledger = shared
+                // First in the group, so it stops last: the runner records its last jobs through it.
+                ledgerServices = [.init(service: shared)]
+                logger.info("Sharing the job ledger with the other hosts", metadata: ["ledger": "\(url)", "ledger.host": "\(shared.hostID)"])
+            } catch {
+                throw CommandError(error)
+            }
+        } else {
+            ledger = try SQLiteLedger.open(at: settings.ledgerPath, metrics: metrics)
+        }
         let httpClients = HTTPClients()
         let availability = InboxAvailability()
 
@@ -87,14 +105,14 @@ struct RunCommand: AsyncParsableCommand {
             load: {
                 let new = try await load()
                 // A reload that adds an inbox another daemon watches is refused, as a start would be.
-                try instanceLock.watch(new.inboxes) { inbox, reason in
+                try instanceLock.watch(settings.ledgerURL == nil ? new.inboxes : []) { inbox, reason in
                     logger.warning("Can't write the inbox's lock file, another daemon could watch it too", metadata: ["inbox": "\(inbox)", "error": "\(reason)"])
                 }
                 return new
             },
             apply: { new in
-                if new.ledgerPath != current.value.ledgerPath {
-                    logger.warning("A new state_dir takes effect at the next start", metadata: ["ledger": "\(new.ledgerPath)"])
+                if new.ledgerDescription != current.value.ledgerDescription || new.sharedInboxes != current.value.sharedInboxes {
+                    logger.warning("A new state_dir, ledger_url or inbox name takes effect at the next start", metadata: ["ledger": "\(new.ledgerDescription)"])
                 }
                 if new.metricsAddress != current.value.metricsAddress {
                     logger.warning("A new metrics_address takes effect at the next start", metadata: ["metrics.address": "\(new.metricsAddress.map(String.init(describing:)) ?? "none")"])
@@ -139,7 +157,7 @@ struct RunCommand: AsyncParsableCommand {
             "image-inbox starting",
             metadata: [
                 "provider": "\(settings.provider.rawValue)", "base_url": "\(settings.baseURL)",
-                "dry_run": "\(settings.dryRun)", "ledger": "\(settings.ledgerPath)",
+                "dry_run": "\(settings.dryRun)", "ledger": "\(settings.ledgerDescription)",
             ]
         )
         // Shutdown runs in reverse order: systemd hears STOPPING=1, the reloader and the watcher
@@ -160,7 +178,7 @@ struct RunCommand: AsyncParsableCommand {
             metricsServices.append(.init(service: MetricsServer(address: address, logger: logger, render: { await page.render() })))
         }
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [.init(service: monitor)] + metricsServices + [
+            services: ledgerServices + [.init(service: monitor)] + metricsServices + [
                 .init(service: runner),
                 .init(service: watcher),
                 .init(service: reloader),

@@ -24,6 +24,9 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: "Where the job ledger is kept.")
     var stateDir: String?
 
+    @Option(name: .customLong("ledger-url"), help: "A shared PostgreSQL ledger, postgres://USER@HOST/DB?sslmode=require (default: SQLite in the state directory).")
+    var ledgerURL: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
@@ -42,12 +45,13 @@ struct SharedOptions: ParsableArguments {
         put("model", model)
         put("state_dir", stateDir)
         put("log_level", logLevel)
+        if let ledgerURL { values["ledger_url"] = ConfigValue(.string(ledgerURL), isSecret: true) }
         if dryRun { values["dry_run"] = ConfigValue(.bool(true), isSecret: false) }
 
         let environment = ProcessInfo.processInfo.environment
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: values),
-            EnvironmentVariablesProvider(secretsSpecifier: .specific(["IMAGE_INBOX_API_KEY"])).prefixKeys(with: ["image_inbox"]),
+            EnvironmentVariablesProvider(secretsSpecifier: .specific(["IMAGE_INBOX_API_KEY", "IMAGE_INBOX_LEDGER_URL"])).prefixKeys(with: ["image_inbox"]),
         ]
         let path = config ?? environment["IMAGE_INBOX_CONFIG"] ?? "/etc/image-inbox/config.yaml"
         try ConfigurationFile.check(path)

@@ -8,6 +8,13 @@ package import Logging
 package struct DaemonConfiguration: Sendable {
     /// The inbox folders, absolute and without a trailing slash.
     package var inboxes: [String]
+    /// The inboxes by name (`NAME=DIR`; a bare folder is named after itself): with a shared
+    /// ledger, every host serving an inbox of that name shares its jobs.
+    package var sharedInboxes: SharedInboxes
+    /// The shared ledger (PostgreSQL); nil: the SQLite ledger in ``stateDirectory``.
+    package var ledgerURL: LedgerURL?
+    /// How long a host's jobs in a shared ledger stay its own after its last heartbeat.
+    package var ledgerLease: Duration
     /// Which images API.
     package var provider: ProviderKind
     /// Its base URL.
@@ -72,6 +79,21 @@ package struct DaemonConfiguration: Sendable {
     /// The ledger's path.
     package var ledgerPath: String { stateDirectory + "/ledger.sqlite" }
 
+    /// The ledger as logs name it: the shared one's URL (without its password), or the SQLite file.
+    package var ledgerDescription: String { ledgerURL?.description ?? ledgerPath }
+
+    /// An `inboxes:` entry, `NAME=DIR` or a bare folder (named after itself), made absolute
+    /// and without a trailing slash.
+    static func namedInbox(_ entry: String) -> (name: String, path: String) {
+        var (name, path): (String?, String) = (nil, entry)
+        if let equals = entry.firstIndex(of: "="), !entry[..<equals].contains("/"), !entry[..<equals].isEmpty {
+            (name, path) = (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
+        }
+        var absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        if absolute.count > 1 && absolute.hasSuffix("/") { absolute.removeLast() }
+        return (name ?? (absolute == "/" ? "root" : String(absolute.split(separator: "/").last ?? "inbox")), absolute)
+    }
+
     /// Reads and validates the configuration.
     ///
     /// - Parameters:
@@ -120,10 +142,18 @@ package struct DaemonConfiguration: Sendable {
         }
         self.baseURL = baseURL
 
-        inboxes = reader.stringArray(forKey: "inboxes", default: []).map { path in
-            let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
-            return absolute.count > 1 && absolute.hasSuffix("/") ? String(absolute.dropLast()) : absolute
+        let named = reader.stringArray(forKey: "inboxes", default: []).map(Self.namedInbox)
+        inboxes = named.map(\.path)
+        var names: [String: String] = [:]
+        for inbox in named {
+            guard inbox.name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), !inbox.name.isEmpty else {
+                throw invalid("The inbox name '\(inbox.name)' (of \(inbox.path)) may hold only letters, digits, '.', '_' and '-'; name it with NAME=DIR.")
+            }
+            if let other = names.updateValue(inbox.path, forKey: inbox.name), other != inbox.path {
+                throw invalid("The inboxes \(other) and \(inbox.path) are both named '\(inbox.name)'; give one another name with NAME=DIR (e.g. --inbox design=\(inbox.path)).")
+            }
         }
+        sharedInboxes = SharedInboxes(named.map { ($0.name, $0.path) })
         if purpose == .daemon && inboxes.isEmpty {
             throw invalid("No inbox folder is configured. Pass --inbox DIR or list them under 'inboxes:' in the configuration file.")
         }
@@ -153,6 +183,13 @@ package struct DaemonConfiguration: Sendable {
         concurrency = try wholeNumber("concurrency") ?? 4
         guard (1...64).contains(concurrency) else { throw invalid("concurrency \(concurrency) is not between 1 and 64.") }
         stateDirectory = reader.string(forKey: "state_dir", default: defaultStateDirectory)
+        if let text = reader.string(forKey: "ledger_url", isSecret: true) {
+            var url = try LedgerURL(text)
+            try url.readPassword(file: reader.string(forKey: "ledger_password_file"), credentialsDirectory: credentialsDirectory)
+            ledgerURL = url
+        } else {
+            ledgerURL = nil
+        }
         let timeout = try number("request_timeout") ?? 300
         guard timeout > 0 else { throw invalid("request_timeout must be a positive number of seconds.") }
         requestTimeout = .milliseconds(Int64(timeout * 1000))
@@ -166,6 +203,8 @@ package struct DaemonConfiguration: Sendable {
             guard value > 0 else { throw invalid("\(key) must be a positive number of seconds.") }
             return .milliseconds(Int64(value * 1000))
         }
+        ledgerLease = try seconds("ledger_lease_seconds", 30)
+        guard ledgerLease >= .seconds(3) else { throw invalid("ledger_lease_seconds must be at least 3: a host heartbeats three times in its lease.") }
         watch = InboxWatcher<ContinuousClock>.Configuration(
             inboxes: inboxes,
             mode: mode,

@@ -15,12 +15,21 @@ extension JobRunner {
     @discardableResult
     func recording(_ what: String, consequence: String, logger: Logger, _ write: () async throws -> Void) async -> Bool {
         var delays = Self.ledgerWriteRetryDelays[...]
+        var waitingForServer = false
         while true {
             do {
                 try await write()
+                if waitingForServer { logger.notice("The job ledger answers again, \(what) is recorded") }
                 return true
             } catch {
-                guard let delay = delays.popFirst(), await sleepUnlessStopping(delay) else {
+                // A shared ledger's server may be away for minutes: what was paid for is recorded
+                // when it is back (and, should the daemon stop first, found on the share by
+                // whichever host takes the job).
+                if delays.isEmpty && ledger.isShared && !waitingForServer {
+                    waitingForServer = true
+                    logger.error("Ledger write failed, \(what) is recorded once the ledger answers", metadata: ["error": "\(error)"])
+                }
+                guard let delay = delays.popFirst() ?? (waitingForServer ? .seconds(5) : nil), await sleepUnlessStopping(delay) else {
                     logger.error(
                         "Ledger write failed, \(what) is not recorded; \(consequence)",
                         metadata: ["error": "\(error)", "ledger.tries": "\(Self.ledgerWriteRetryDelays.count - delays.count + 1)"]

@@ -128,8 +128,10 @@ extension JobRunner {
             }
             job = started
         } catch {
-            logger.error("Ledger write failed, the file waits for the next scan", metadata: ["error": "\(error)"])
-            return .finished
+            // Nothing is sent without a claim: the queue waits for the ledger.
+            logger.error("Ledger write failed, the job waits for the ledger", metadata: ["error": "\(error)"])
+            await pauseQueue(reason: "the job ledger can't be written (\(error)); no job starts until it can", cause: .ledger, for: .seconds(30))
+            return .paused
         }
         logger[metadataKey: "job.id"] = "\(job.id)"
         logger[metadataKey: "job.model"] = "\(work.parameters.model)"

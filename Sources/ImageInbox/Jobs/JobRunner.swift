@@ -92,7 +92,7 @@ package final class JobRunner: Service {
     static let maximumConcurrency = 64
 
     private let settings: Mutex<(configuration: Configuration, generator: any ImageGenerating)>
-    let ledger: Ledger
+    let ledger: any JobLedger
     let logger: Logger
     let now: @Sendable () -> Date
     let queue: JobQueue
@@ -134,7 +134,7 @@ package final class JobRunner: Service {
         configuration: Configuration,
         sources: AsyncStream<[SettledSource]>,
         generator: some ImageGenerating,
-        ledger: Ledger,
+        ledger: any JobLedger,
         logger: Logger,
         availability: InboxAvailability = InboxAvailability(),
         heldResults: HeldResults? = nil,
@@ -219,7 +219,12 @@ package final class JobRunner: Service {
         if interrupted > 0 {
             logger.notice("Jobs interrupted by the last stop were put back in the queue", metadata: ["job.count": "\(interrupted)"])
         }
-        await publishPause(nil)
+        // A shared ledger's pause is every host's: a host starting meanwhile joins it.
+        if ledger.isShared, let reason = try? await ledger.daemonState()["paused"] {
+            await adoptPause(reason: reason)
+        } else {
+            await publishPause(nil)
+        }
         await publishConcurrency(nil)
         if configuration.defaults.preview == true && !configuration.profile.streamsPartialImages {
             logger.notice("preview is set, but this provider does not stream partial images: no previews are written", metadata: ["provider": "\(configuration.profile.kind.rawValue)"])
@@ -239,6 +244,7 @@ package final class JobRunner: Service {
             timers.addTask { await self.queue.pauseAlarm.run { await self.queue.pauseRanOut() } }
             timers.addTask { await self.orphanAlarm.run { await self.revisitOrphans() } }
             timers.addTask { await self.revisitAlarm.run { await self.revisitsDue() } }
+            timers.addTask { await self.followSharedLedger() }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
                     for await batch in self.sources.cancelOnGracefulShutdown() {
@@ -345,7 +351,7 @@ package final class JobRunner: Service {
         var queued = edits + read.filter { $0.content == nil }
         let readable = read.filter { $0.content != nil }
         let arrivals = readable.map {
-            Ledger.Arrival(sourcePath: $0.path, inbox: $0.inbox, contentHash: $0.content?.hash ?? "", kind: "generation")
+            JobArrival(sourcePath: $0.path, inbox: $0.inbox, contentHash: $0.content?.hash ?? "", kind: "generation")
         }
         do {
             let jobs = try await ledger.enqueue(arrivals, now: now())
@@ -359,6 +365,11 @@ package final class JobRunner: Service {
             queued += readable
         }
         await queue.enqueue(contentsOf: queued)
+    }
+
+    /// Records why the queue is paused, for metrics.
+    func setPauseCause(_ cause: PauseCause) {
+        pauseCause.withLock { $0 = cause }
     }
 
     /// Pauses the queue and publishes why.

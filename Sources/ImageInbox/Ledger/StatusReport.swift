@@ -26,10 +26,29 @@ package struct StatusReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// One host sharing the ledger, as its heartbeat shows it.
+    package struct Host: Sendable, Codable, Equatable {
+        package var id: String
+        package var hostname: String
+        package var pid: Int
+        package var version: String
+        package var started: Date
+        /// Its last heartbeat.
+        package var lastSeen: Date
+        /// Its jobs running now.
+        package var running: Int
+        /// Requests it gives at once while the API's rate limit holds it back (`"3 of 8"`).
+        package var rateLimitedConcurrency: String?
+        /// The mounts inside its inboxes it polls.
+        package var polledMounts: [MountTable.Mount]
+    }
+
     /// The ledger's key of the polled mounts the daemon publishes (JSON).
     package static let polledMountsKey = "polled_mounts"
 
-    /// Why the queue is paused, if it is.
+    /// The shared ledger read (its URL without the password); nil for a host's own ledger.
+    package var ledger: String? = nil
+    /// Why the queue is paused, if it is (every host's, with a shared ledger).
     package var paused: String?
     /// Requests given at once while the API's rate limit holds them below the configured
     /// concurrency (`"3 of 8"`); nil when it does not.
@@ -43,8 +62,10 @@ package struct StatusReport: Sendable, Codable, Equatable {
     package var estimatedToday: Double
     /// Dollars spent in all.
     package var costTotal: Double
-    /// Every inbox that has jobs.
+    /// Every inbox that has jobs (by name, with a shared ledger).
     package var inboxes: [Inbox]
+    /// The hosts sharing the ledger, by their heartbeats.
+    package var hosts: [Host] = []
 
     /// The report as JSON (ISO 8601 dates, sorted keys; a name's bytes that are not UTF-8 as `\\xE9`).
     package var json: String {
@@ -66,8 +87,18 @@ package struct StatusReport: Sendable, Codable, Equatable {
         }
         let estimated = estimatedToday > 0 ? String(format: " ($%.2f of it estimated from credits or tokens)", estimatedToday) : ""
         lines.append(String(format: "Cost: $%.2f today", costToday) + estimated + String(format: ", $%.2f in total.", costTotal))
-        if inboxes.isEmpty { lines.append("No jobs yet.") }
         let formatter = ISO8601DateFormatter()
+        if let ledger {
+            let header = "Shared ledger \(ledger), \(hosts.count) host\(hosts.count == 1 ? "" : "s") heartbeating:"
+            let hostLines = hosts.map { host in
+                let limited = host.rateLimitedConcurrency.map { ", rate limited to \($0) requests at once" } ?? ""
+                let polled = host.polledMounts.isEmpty ? "" : ", polling \(host.polledMounts.map(\.summary).joined(separator: ", "))"
+                return "  \(host.hostname) pid \(host.pid) [host \(host.id), \(host.version)]: \(host.running) running, "
+                    + "last heartbeat \(formatter.string(from: host.lastSeen))\(limited)\(polled)"
+            }
+            lines = [header] + hostLines + lines
+        }
+        if inboxes.isEmpty { lines.append("No jobs yet.") }
         for inbox in inboxes {
             let counts = ["queued", "running", "done", "failed", "cancelled"].compactMap { state in
                 inbox.counts[state].map { count in

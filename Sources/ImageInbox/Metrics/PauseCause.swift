@@ -9,8 +9,12 @@ package enum PauseCause: String, Sendable, CaseIterable {
     case budget
     /// The API asked every request to wait for minutes.
     case rateLimit = "rate_limit"
-    /// The ledger could not be read, so the budget could not be checked.
+    /// The ledger could not be read (the budget could not be checked) or written (a job could
+    /// not be claimed).
     case ledger
     /// The results held for inboxes that are away reached their limit on the state disk.
     case heldResults = "held_results"
+    /// Another host sharing the ledger paused every host's queue (its log says why); it probes
+    /// the API for all.
+    case otherHost = "other_host"
 }

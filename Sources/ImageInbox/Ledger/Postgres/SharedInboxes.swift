@@ -1,0 +1,39 @@
+import RawFileNames
+
+/// The inboxes of this host by the names all hosts know them by: a shared ledger keys jobs by
+/// (inbox name, path inside the inbox), as hosts mount the same share at different places.
+package struct SharedInboxes: Sendable, Equatable {
+    /// Each inbox's name and its folder on this host.
+    package var folders: [(name: String, path: String)]
+
+    package init(_ folders: [(name: String, path: String)]) {
+        // The longest folder first: an inbox inside another is found before it.
+        self.folders = folders.sorted { $0.path.utf8.count > $1.path.utf8.count }
+    }
+
+    package static func == (lhs: SharedInboxes, rhs: SharedInboxes) -> Bool {
+        lhs.folders.elementsEqual(rhs.folders) { $0.name == $1.name && $0.path == $1.path }
+    }
+
+    /// The inbox name and the path inside it (its bytes) of a source path on this host; nil
+    /// for a path in no inbox.
+    func key(of sourcePath: String) -> (inbox: String, path: [UInt8])? {
+        for folder in folders where sourcePath.hasPrefix(folder.path + "/") {
+            return (folder.name, RawFileName.bytes(of: String(sourcePath.dropFirst(folder.path.count + 1))))
+        }
+        return nil
+    }
+
+    /// The inbox folder and source path on this host of a shared job; for an inbox this host
+    /// does not serve, its name stands for its folder.
+    func local(inbox name: String, path: [UInt8]) -> (inbox: String, sourcePath: String, served: Bool) {
+        let relative = RawFileName.decode(path)
+        guard let folder = folders.first(where: { $0.name == name }) else { return (name, name + "/" + relative, false) }
+        return (folder.path, folder.path + "/" + relative, true)
+    }
+
+    /// The inbox name of a folder on this host (a folder of no inbox is its own name).
+    func name(ofFolder path: String) -> String {
+        folders.first { $0.path == path }?.name ?? path
+    }
+}
