@@ -33,7 +33,7 @@ struct CheckCommand: AsyncParsableCommand {
         var ledgerProblem = false
         if let url = settings.ledgerURL {
             do {
-                let ledger = try await PostgresLedger.open(url, inboxes: settings.sharedInboxes, access: .read, logger: Logger(label: "image-inbox"))
+                let ledger = try await PostgresLedger.open(url, inboxes: settings.sharedInboxes, access: .read, logger: .quietConnections)
                 ledger.close()
                 print("ok: the shared job ledger \(url) answers, with schema version \(PostgresLedger.schemaVersion)")
             } catch {

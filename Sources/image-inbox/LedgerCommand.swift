@@ -34,7 +34,7 @@ struct LedgerCopyCommand: AsyncParsableCommand {
             if url.password == nil { url.password = settings.ledgerURL?.password }
             settings.ledgerURL = url
             let jobs = try await SQLiteLedger.openForReading(at: settings.ledgerPath).allJobs()
-            let ledger = try await PostgresLedger.open(url, inboxes: settings.sharedInboxes, access: .migrate, logger: Logger(label: "image-inbox"))
+            let ledger = try await PostgresLedger.open(url, inboxes: settings.sharedInboxes, access: .migrate, logger: .quietConnections)
             defer { ledger.close() }
             let count: PostgresLedger.CopyCount
             do {
@@ -49,5 +49,15 @@ struct LedgerCopyCommand: AsyncParsableCommand {
         } catch let error as ImageInboxError {
             throw CommandError(error)
         }
+    }
+}
+
+extension Logger {
+    /// A one-shot command's logger for the shared ledger's connections: their own background
+    /// news (a connection closed as the command ends) is not the command's output.
+    static var quietConnections: Logger {
+        var logger = Logger(label: "image-inbox")
+        logger.logLevel = .error
+        return logger
     }
 }

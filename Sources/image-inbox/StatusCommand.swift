@@ -20,7 +20,7 @@ struct StatusCommand: AsyncParsableCommand {
             let settings = try await shared.load(purpose: .inspection)
             let report: StatusReport
             if let url = settings.ledgerURL {
-                let ledger = try await PostgresLedger.open(url, inboxes: settings.sharedInboxes, access: .read, logger: Logger(label: "image-inbox"))
+                let ledger = try await PostgresLedger.open(url, inboxes: settings.sharedInboxes, access: .read, logger: .quietConnections)
                 defer { ledger.close() }
                 do {
                     report = try await ledger.status(now: Date())

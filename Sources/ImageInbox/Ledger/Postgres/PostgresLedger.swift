@@ -140,6 +140,10 @@ package final class PostgresLedger: JobLedger, Service {
 
     private func heartbeat() async {
         var unreachable = false
+        // Other hosts' jobs are released only by a host that has heartbeated for a whole lease:
+        // after the server itself was away, every host's heartbeat is old, and the first one
+        // back must not take the jobs of the others before they heartbeat again.
+        var heartbeatingSince: ContinuousClock.Instant? = .now
         while !Task.isCancelled {
             do {
                 try await Task.sleep(for: lease / 3)
@@ -153,7 +157,9 @@ package final class PostgresLedger: JobLedger, Service {
                     logger.warning("This host's lease ran out (the ledger did not hear from it); its running jobs were released to the other hosts")
                     try await registerHost(concurrency: nil)
                 }
-                let released = try await releaseJobsOfGoneHosts(now: Date())
+                let since = heartbeatingSince ?? .now
+                heartbeatingSince = since
+                let released = ContinuousClock.now - since >= lease ? try await releaseJobsOfGoneHosts(now: Date()) : 0
                 if released > 0 {
                     logger.notice("Jobs of a host that stopped heartbeating were released to every host", metadata: ["job.count": "\(released)"])
                 }
@@ -162,6 +168,7 @@ package final class PostgresLedger: JobLedger, Service {
                     logger.notice("The job ledger answers again", metadata: ["ledger": "\(url)"])
                 }
             } catch {
+                heartbeatingSince = nil
                 if !unreachable {
                     unreachable = true
                     logger.error("Can't reach the job ledger; no new jobs start until it answers", metadata: ["ledger": "\(url)", "error": "\(Self.describe(error))"])
