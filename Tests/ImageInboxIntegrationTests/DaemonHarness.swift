@@ -44,11 +44,36 @@ struct DaemonHarness {
         maximumUSDPerDay: Double? = nil,
         orphanTimeout: Duration = .seconds(600),
         output: OutputOwnership = .inherited,
+        sharedLedger: PostgresLedger? = nil,
         _ body: () async throws -> Void
+    ) async throws {
+        try await withRunner(
+            provider: provider, mode: mode, responseFormat: responseFormat, settle: settle, concurrency: concurrency, requestTimeout: requestTimeout,
+            retry: retry, pauseProbeInterval: pauseProbeInterval, maximumUSDPerDay: maximumUSDPerDay, orphanTimeout: orphanTimeout, output: output,
+            sharedLedger: sharedLedger
+        ) { _ in try await body() }
+    }
+
+    /// Runs the daemon while `body` runs with its job runner, then shuts it down gracefully;
+    /// with `sharedLedger`, its jobs are in that ledger (run as a service of the daemon's group).
+    func withRunner(
+        provider: ProviderKind = .aimlapi,
+        mode: WatchMode = .inotify,
+        responseFormat: String = "b64_json",
+        settle: SettleStateMachine<ContinuousClock.Instant>.Configuration = .init(settleWindow: .milliseconds(200), quietWindow: .seconds(1)),
+        concurrency: Int = 4,
+        requestTimeout: Duration = .seconds(30),
+        retry: RetryPolicy = RetryPolicy(baseDelay: .milliseconds(100), maximumDelay: .seconds(2)),
+        pauseProbeInterval: Duration = .seconds(1),
+        maximumUSDPerDay: Double? = nil,
+        orphanTimeout: Duration = .seconds(600),
+        output: OutputOwnership = .inherited,
+        sharedLedger: PostgresLedger? = nil,
+        _ body: (JobRunner) async throws -> Void
     ) async throws {
         var logger = Logger(label: "image-inbox-test")
         logger.logLevel = .warning
-        let ledger = try SQLiteLedger.open(at: stateDirectory + "/ledger.sqlite")
+        let ledger: any JobLedger = try sharedLedger ?? SQLiteLedger.open(at: stateDirectory + "/ledger.sqlite")
         // As the daemon does: the watcher tells the runner which inboxes are away.
         let availability = InboxAvailability()
         let watcher = InboxWatcher(
@@ -85,11 +110,11 @@ struct DaemonHarness {
             availability: availability,
             heldResults: heldResults
         )
-        let group = ServiceGroup(services: [runner, watcher], logger: logger)
+        let group = ServiceGroup(services: (sharedLedger.map { [$0] } ?? []) + [runner, watcher] as [any Service], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             do {
-                try await body()
+                try await body(runner)
             } catch {
                 await group.triggerGracefulShutdown()
                 try? await tasks.waitForAll()

@@ -5,6 +5,7 @@ import Foundation
 package import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The job ledger in PostgreSQL, shared by every host that serves the same inboxes.
 ///
@@ -31,6 +32,11 @@ package final class PostgresLedger: JobLedger, Service {
     let lease: Duration
     let logger: Logger
     let metrics: DaemonMetrics?
+    /// The channels listened on now (news from other hosts arrives while both are).
+    private let channelsListenedOn = Mutex(0)
+
+    /// Whether news from other hosts (released jobs, pauses) reaches this one now.
+    package var isListening: Bool { channelsListenedOn.withLock { $0 } == 2 }
 
     /// Channels every host listens on.
     static let releasedChannel = "image_inbox_released"
@@ -185,11 +191,15 @@ package final class PostgresLedger: JobLedger, Service {
                     try await withThrowingDiscardingTaskGroup { group in
                         group.addTask {
                             try await connection.listen(on: Self.releasedChannel) { notifications in
+                                self.channelsListenedOn.withLock { $0 += 1 }
+                                defer { self.channelsListenedOn.withLock { $0 -= 1 } }
                                 for try await notification in notifications { try await self.received(released: notification.payload) }
                             }
                         }
                         group.addTask {
                             try await connection.listen(on: Self.pauseChannel) { notifications in
+                                self.channelsListenedOn.withLock { $0 += 1 }
+                                defer { self.channelsListenedOn.withLock { $0 -= 1 } }
                                 for try await notification in notifications { self.received(pause: notification.payload) }
                             }
                         }
