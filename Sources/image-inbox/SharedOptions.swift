@@ -55,7 +55,7 @@ struct SharedOptions: ParsableArguments {
         ]
         let path = config ?? environment["IMAGE_INBOX_CONFIG"] ?? "/etc/image-inbox/config.yaml"
         try ConfigurationFile.check(path)
-        providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path), allowMissing: config == nil))
+        providers.append(try await FileProvider<NamedInboxesYAMLSnapshot>(filePath: FilePath(path), allowMissing: config == nil))
 
         return try DaemonConfiguration(
             reader: ConfigReader(providers: providers),

@@ -9,7 +9,7 @@ struct DaemonConfigurationTests {
 
     func configuration(_ values: [AbsoluteConfigKey: ConfigValue], file: String? = nil) async throws -> DaemonConfiguration {
         var providers: [any ConfigProvider] = [InMemoryProvider(name: "flags", values: values)]
-        if let file { providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file))) }
+        if let file { providers.append(try await FileProvider<NamedInboxesYAMLSnapshot>(filePath: FilePath(file))) }
         return try DaemonConfiguration(reader: ConfigReader(providers: providers), credentialsDirectory: nil, defaultStateDirectory: "/tmp/state")
     }
 

@@ -16,6 +16,8 @@ package enum ConfigurationSchema {
         case flag
         /// A list of texts, or one text.
         case texts
+        /// A list of inboxes: folders, `NAME=DIR`, or `{name: NAME, path: DIR}` sections.
+        case inboxes
         case section([String: Value])
     }
 
@@ -41,7 +43,7 @@ package enum ConfigurationSchema {
     )
 
     static let root: [String: Value] = [
-        "inboxes": .texts,
+        "inboxes": .inboxes,
         "provider": .text,
         "base_url": .text,
         "api_key_file": .text,
@@ -131,6 +133,15 @@ package enum ConfigurationSchema {
     private static func mismatch(_ node: Node, _ expected: Value) -> String? {
         if isEmpty(node) { return nil }
         switch (expected, node) {
+        case (.inboxes, .sequence(let items)):
+            let valid = items.allSatisfy { item in
+                switch item {
+                case .scalar: true
+                case .mapping(let fields): fields["path"]?.scalar != nil && fields.keys.allSatisfy { ["name", "path"].contains($0.string ?? "") }
+                default: false
+                }
+            }
+            return valid ? nil : "must be a list of folders: DIR, NAME=DIR, or {name: NAME, path: DIR}."
         case (.texts, .sequence(let items)):
             return items.allSatisfy { if case .scalar = $0 { true } else { false } } ? nil : "must be a list of single values."
         case (_, .mapping), (_, .sequence):
