@@ -42,6 +42,8 @@ struct SharedLedgerRunnerTests {
                 try await TestDatabase.execute("UPDATE host SET last_seen = now() - interval '1 hour' WHERE id = '\(other.hostID)'", in: url.database)
                 #expect(await eventually { harness.names().contains("taken.png") })
                 #expect(harness.stub.paidPrompts.sorted() == ["A harbour at dawn", text])
+                // The result is in the folder before the ledger records it.
+                #expect(try await eventually { try await mine.finishedJob(sourcePath: harness.inbox + "/taken.prompt", contentHash: claimed.contentHash) != nil })
                 let done = try #require(try await mine.finishedJob(sourcePath: harness.inbox + "/taken.prompt", contentHash: claimed.contentHash))
                 #expect(done.id == claimed.id && done.requeues == 1 && done.attempts == 2)
             }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Three real `image-inbox run` processes share one inbox folder through one PostgreSQL ledger,
 # against the loopback images-API stub:
+#   0. one host's SQLite history copied in (`ledger copy`) is not paid for again;
 #   1. 150 prompts dropped at once: one result and one paid request each, made by several hosts;
 #   2. one host SIGKILLed with requests in flight and 60 more prompts dropped: the others make
 #      every one after the lease, paying at most again for what the killed host had in flight;
@@ -35,6 +36,21 @@ pids+=($!)
 wait_for 10 test -s "$work/stub.port"
 port=$(cat "$work/stub.port")
 echo test-key-0123456789 >"$work/key"
+
+# One host on its own SQLite ledger makes two images, then moves up to the shared ledger.
+drop before-001 before-002
+"$bin/image-inbox" run --inbox "$inbox" --state-dir "$work/host1/state" --base-url "http://127.0.0.1:$port/v1" \
+    --api-key-file "$work/key" --log-target stderr >"$work/single.log" 2>&1 &
+single=$!
+pids+=($single)
+check "the single host makes its two images" wait_for 60 test -f "$inbox/before-002.png" -a -f "$inbox/before-001.png"
+kill -TERM "$single" && wait "$single" || true
+forget "$single"
+"$bin/image-inbox" ledger copy --to "$url" --inbox "share=$inbox" --state-dir "$work/host1/state" >"$work/copy.txt"
+check "ledger copy copies the single host's finished jobs" grep -q "^Copied 2 finished jobs" "$work/copy.txt"
+check "check finds the shared ledger and its schema" sh -c '"$1" check --ledger-url "$2" --inbox "share=$3" --api-key-file "$4" | grep -q "^ok: the shared job ledger .* answers, with schema version 1"' - "$bin/image-inbox" "$url" "$inbox" "$work/key"
+check "check names a wrong password" sh -c '! "$1" check --ledger-url "$(echo "$2" | sed "s/:[^:@]*@/:wrong@/")" --inbox "share=$3" --api-key-file "$4" | grep -q "^problem: .*password authentication failed"' - "$bin/image-inbox" "$url" "$inbox" "$work/key"
+
 for host in 1 2 3; do
     mkdir -p "$work/host$host"
     cat >"$work/host$host/config.yaml" <<EOF2
@@ -55,10 +71,10 @@ done
 check "three hosts heartbeat in the shared ledger" wait_for 30 sh -c '"$1" status --ledger-url "$2" | grep -q "3 hosts heartbeating"' - "$bin/image-inbox" "$url"
 
 drop $(seq -f "first-%03g" 1 150)
-check "150 prompts dropped at once become 150 images" wait_for 240 sh -c "[ \$(find '$inbox' -maxdepth 1 -name '*.png' | wc -l) -ge 150 ]"
-check "every job of the 150 is done in the ledger" wait_for 30 sh -c '"$1" status --ledger-url "$2" --json | grep -q "\"done\" : 150"' - "$bin/image-inbox" "$url"
-check_equal "the API was paid once per prompt" 150 "$(generations)"
-check_equal "for 150 distinct prompts" 150 "$(distinct_prompts)"
+check "150 prompts dropped at once become 150 images" wait_for 240 sh -c "[ \$(find '$inbox' -maxdepth 1 -name 'first-*.png' | wc -l) -ge 150 ]"
+check "every job of the 150 is done in the ledger" wait_for 30 sh -c '"$1" status --ledger-url "$2" --json | grep -q "\"done\" : 152"' - "$bin/image-inbox" "$url"
+check_equal "the API was paid once per prompt, the copied history not again" 152 "$(generations)"
+check_equal "for 152 distinct prompts" 152 "$(distinct_prompts)"
 working=0
 for host in 1 2 3; do [ "$(grep -c 'Job done' "$work/host$host/daemon.log")" -gt 0 ] && working=$((working + 1)); done
 check "the work was shared: at least two hosts made images" test "$working" -ge 2
@@ -77,11 +93,11 @@ wait "$host1_pid" 2>/dev/null || true
 forget "$host1_pid"
 echo "   host 1 killed with $in_flight jobs running ($before_kill requests received by then)"
 check "the 60 prompts become 60 images after the lease" wait_for 240 sh -c "[ \$(find '$inbox' -maxdepth 1 -name 'second-*.png' | wc -l) -ge 60 ]"
-check_equal "one result per prompt, none twice" 210 "$(results)"
-check "every job is done in the ledger" wait_for 30 sh -c '"$1" status --ledger-url "$2" --json | grep -q "\"done\" : 210"' - "$bin/image-inbox" "$url"
+check_equal "one result per prompt, none twice" 212 "$(results)"
+check "every job is done in the ledger" wait_for 30 sh -c '"$1" status --ledger-url "$2" --json | grep -q "\"done\" : 212"' - "$bin/image-inbox" "$url"
 paid=$(generations)
-echo "   paid requests: $paid for 210 prompts, $in_flight in flight on the killed host"
-check "paid requests are at most the prompts and what the killed host had in flight" test "$paid" -le $((210 + in_flight))
+echo "   paid requests: $paid for 212 prompts, $in_flight in flight on the killed host"
+check "paid requests are at most the prompts and what the killed host had in flight" test "$paid" -le $((212 + in_flight))
 check "the others logged taking over the killed host's jobs" grep -q "released to every host" "$work/host2/daemon.log" "$work/host3/daemon.log"
 
 # status from a fourth process, with no inboxes of its own.
@@ -89,7 +105,7 @@ status_json >"$work/status.json"
 "$bin/image-inbox" status --ledger-url "$url" >"$work/status.txt"
 check "status from a fourth process shows the two live hosts" grep -q "2 hosts heartbeating" "$work/status.txt"
 check_equal "status --json lists the live hosts' pids" "$host2_pid $host3_pid" "$(json "' '.join(str(h['pid']) for h in sorted(d['hosts'], key=lambda h: h['pid']))" <"$work/status.json" | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')"
-check_equal "status shows 210 jobs done in the share inbox" 210 "$(json "[i for i in d['inboxes'] if i['path'] == 'share'][0]['counts']['done']" <"$work/status.json")"
+check_equal "status shows 212 jobs done in the share inbox" 212 "$(json "[i for i in d['inboxes'] if i['path'] == 'share'][0]['counts']['done']" <"$work/status.json")"
 
 # A daily budget that the next few images reach stops every host.
 spent=$(json "d['cost_today']" <"$work/status.json")

@@ -10,9 +10,7 @@ package final class NamedInboxesYAMLSnapshot: FileConfigSnapshot {
     private let yaml: YAMLSnapshot
 
     package init(data: RawSpan, providerName: String, parsingOptions: YAMLSnapshot.ParsingOptions) throws {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(data.byteCount)
-        for index in 0..<data.byteCount { bytes.append(data.unsafeLoad(fromByteOffset: index, as: UInt8.self)) }
+        let bytes = data.withUnsafeBytes { Array($0) }
         let rewritten = Self.inboxesAsText(String(decoding: bytes, as: UTF8.self)).map { Array($0.utf8) } ?? bytes
         yaml = try YAMLSnapshot(data: rewritten.span.bytes, providerName: providerName, parsingOptions: parsingOptions)
     }

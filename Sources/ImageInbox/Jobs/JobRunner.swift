@@ -219,11 +219,12 @@ package final class JobRunner: Service {
         if interrupted > 0 {
             logger.notice("Jobs interrupted by the last stop were put back in the queue", metadata: ["job.count": "\(interrupted)"])
         }
-        // A shared ledger's pause is every host's: a host starting meanwhile joins it.
-        if ledger.isShared, let reason = try? await ledger.daemonState()["paused"] {
-            await adoptPause(reason: reason)
-        } else {
+        // A shared ledger's pause is every host's: a host starting meanwhile joins it, and
+        // leaves lifting it to a probe (its own start proves nothing about the API).
+        if !ledger.isShared {
             await publishPause(nil)
+        } else if let reason = try? await ledger.daemonState()["paused"] {
+            await adoptPause(reason: reason)
         }
         await publishConcurrency(nil)
         if configuration.defaults.preview == true && !configuration.profile.streamsPartialImages {

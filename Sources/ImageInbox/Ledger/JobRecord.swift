@@ -18,6 +18,19 @@ package enum JobState: String, Sendable, Codable, DatabaseValueConvertible, Case
 
     /// Whether the job will not run again for the same content.
     package var isFinished: Bool { self == .done || self == .failed }
+
+    /// The states of jobs that will not run again.
+    package static let finished = allCases.filter(\.isFinished)
+    /// The states of jobs that are not over.
+    package static let open: [JobState] = [.queued, .running, .waiting]
+
+    /// The state as an SQL literal: both stores' statements name states through the enum.
+    package var sql: String { "'\(rawValue)'" }
+
+    /// States as an SQL list, `('done', 'failed')`.
+    package static func sql(_ states: [JobState]) -> String {
+        "(" + states.map(\.sql).joined(separator: ", ") + ")"
+    }
 }
 
 /// One job in the ledger: a source at one content hash, and what became of it.

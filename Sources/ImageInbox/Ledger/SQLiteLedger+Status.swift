@@ -38,8 +38,8 @@ extension SQLiteLedger {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT inbox, state, COUNT(*) AS n, SUM(state = 'running' AND nextAttemptAt IS NOT NULL) AS retrying
-                    FROM job WHERE state IN ('queued', 'running', 'waiting') GROUP BY inbox, state
+                    SELECT inbox, state, COUNT(*) AS n, SUM(state = \(JobState.running.sql) AND nextAttemptAt IS NOT NULL) AS retrying
+                    FROM job WHERE state IN \(JobState.sql(JobState.open)) GROUP BY inbox, state
                     """
             )
             for row in rows {
@@ -66,7 +66,7 @@ extension SQLiteLedger {
                 inboxes[path] = inbox
             }
             // Running jobs waiting to be tried again after failing for now.
-            for row in try Row.fetchAll(db, sql: "SELECT inbox, COUNT(*) AS n FROM job WHERE state = 'running' AND nextAttemptAt IS NOT NULL GROUP BY inbox") {
+            for row in try Row.fetchAll(db, sql: "SELECT inbox, COUNT(*) AS n FROM job WHERE state = \(JobState.running.sql) AND nextAttemptAt IS NOT NULL GROUP BY inbox") {
                 let path: String = row["inbox"]
                 inboxes[path]?.counts["retrying"] = row["n"]
             }

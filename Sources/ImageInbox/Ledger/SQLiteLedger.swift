@@ -124,7 +124,7 @@ package struct SQLiteLedger: JobLedger {
                 try record.insert(db)
             } else {
                 // Only what changed, through a statement prepared once: every job starts here.
-                try db.cachedStatement(sql: "UPDATE job SET state = 'running', parameters = ?, attempts = ?, updatedAt = ? WHERE id = ?")
+                try db.cachedStatement(sql: "UPDATE job SET state = \(JobState.running.sql), parameters = ?, attempts = ?, updatedAt = ? WHERE id = ?")
                     .execute(arguments: [parameters, record.attempts, LedgerDate.text(now), record.id])
             }
             return record
@@ -192,7 +192,7 @@ package struct SQLiteLedger: JobLedger {
     package func cancelWaitingJobs(sourcePath: String, now: Date) async throws {
         try await commits.write(durable: false) { db in
             try db.execute(
-                sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'waiting'",
+                sql: "UPDATE job SET state = \(JobState.cancelled.sql), updatedAt = ? WHERE sourcePath = ? AND state = \(JobState.waiting.sql)",
                 arguments: [LedgerDate.text(now), sourcePath]
             )
         }
@@ -201,7 +201,7 @@ package struct SQLiteLedger: JobLedger {
     /// When the bundle that has waited longest for parts began waiting, if any waits.
     package func earliestWait() async throws -> Date? {
         try await reader.read { db in
-            try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM job WHERE state = 'waiting'")
+            try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM job WHERE state = \(JobState.waiting.sql)")
         }
     }
 
@@ -217,7 +217,7 @@ package struct SQLiteLedger: JobLedger {
     package func requeue(_ record: JobRecord, now: Date) async throws {
         try await commits.write { db in
             try db.execute(
-                sql: "UPDATE job SET state = 'queued', nextAttemptAt = NULL, failingSince = ?, updatedAt = ? WHERE id = ?",
+                sql: "UPDATE job SET state = \(JobState.queued.sql), nextAttemptAt = NULL, failingSince = ?, updatedAt = ? WHERE id = ?",
                 arguments: [record.failingSince.map(LedgerDate.text), LedgerDate.text(now), record.id]
             )
         }
@@ -249,7 +249,7 @@ package struct SQLiteLedger: JobLedger {
         let inboxes = try await commits.write(durable: false) { db in
             try String.fetchAll(
                 db,
-                sql: "UPDATE job SET state = 'cancelled', updatedAt = ? WHERE sourcePath = ? AND state = 'queued' RETURNING inbox",
+                sql: "UPDATE job SET state = \(JobState.cancelled.sql), updatedAt = ? WHERE sourcePath = ? AND state = \(JobState.queued.sql) RETURNING inbox",
                 arguments: [LedgerDate.text(now), sourcePath]
             )
         }
@@ -262,7 +262,7 @@ package struct SQLiteLedger: JobLedger {
     package func requeueInterrupted(now: Date) async throws -> Int {
         try await commits.write { db in
             try db.execute(
-                sql: "UPDATE job SET state = 'queued', requeues = requeues + 1, nextAttemptAt = NULL, updatedAt = ? WHERE state = 'running'",
+                sql: "UPDATE job SET state = \(JobState.queued.sql), requeues = requeues + 1, nextAttemptAt = NULL, updatedAt = ? WHERE state = \(JobState.running.sql)",
                 arguments: [LedgerDate.text(now)]
             )
             return db.changesCount
@@ -340,7 +340,7 @@ package struct SQLiteLedger: JobLedger {
             // right-hand sides read the row as it was).
             try db.cachedStatement(
                 sql: """
-                    UPDATE job SET state = 'done', errorCode = NULL, lastError = NULL, failingSince = NULL, nextAttemptAt = NULL,
+                    UPDATE job SET state = \(JobState.done.sql), errorCode = NULL, lastError = NULL, failingSince = NULL, nextAttemptAt = NULL,
                     pendingDownloads = NULL, requestID = COALESCE(?, requestID), outputs = ?,
                     usdSpent = CASE WHEN ? IS NULL AND usdSpent IS NULL THEN NULL ELSE COALESCE(?, 0) + COALESCE(usdSpent, 0) END,
                     costIsEstimate = (? AND ? IS NOT NULL) OR (usdSpent IS NOT NULL AND costIsEstimate),
@@ -398,7 +398,7 @@ package struct SQLiteLedger: JobLedger {
         try await reader.read { db in
             let row = try Row.fetchOne(
                 db,
-                sql: "SELECT COALESCE(SUM(usdSpent), 0), COUNT(CASE WHEN state = 'failed' THEN 1 END) FROM job WHERE updatedAt >= ?",
+                sql: "SELECT COALESCE(SUM(usdSpent), 0), COUNT(CASE WHEN state = \(JobState.failed.sql) THEN 1 END) FROM job WHERE updatedAt >= ?",
                 arguments: [LedgerDate.text(date)]
             )
             return (row?[0] ?? 0, row?[1] ?? 0)

@@ -10,7 +10,7 @@ extension PostgresLedger {
         return try await records(
             """
             SELECT \(unescaped: Self.columns) FROM job WHERE inbox = \(inbox) AND path = \(path) AND content_key = \(contentHash)
-            AND state IN ('done', 'failed')
+            AND state IN \(unescaped: JobState.sql(JobState.finished))
             """
         ).first
     }
@@ -95,12 +95,12 @@ extension PostgresLedger {
 
     package func failedJobs(sourcePath: String) async throws -> [JobRecord] {
         let (inbox, path) = try key(sourcePath)
-        return try await records("SELECT \(unescaped: Self.columns) FROM job WHERE inbox = \(inbox) AND path = \(path) AND state = 'failed'")
+        return try await records("SELECT \(unescaped: Self.columns) FROM job WHERE inbox = \(inbox) AND path = \(path) AND state = \(unescaped: JobState.failed.sql)")
     }
 
     package func finishedContentHashes(sourcePath: String) async throws -> Set<String> {
         let (inbox, path) = try key(sourcePath)
-        let rows = try await client.query("SELECT content_key FROM job WHERE inbox = \(inbox) AND path = \(path) AND state IN ('done', 'failed')", logger: logger)
+        let rows = try await client.query("SELECT content_key FROM job WHERE inbox = \(inbox) AND path = \(path) AND state IN \(unescaped: JobState.sql(JobState.finished))", logger: logger)
         return Set(try await rows.decode(String.self).elements())
     }
 
@@ -114,16 +114,16 @@ extension PostgresLedger {
 
     package func cancelWaitingJobs(sourcePath: String, now: Date) async throws {
         let (inbox, path) = try key(sourcePath)
-        try await client.query("UPDATE job SET state = 'cancelled', updated_at = \(now) WHERE inbox = \(inbox) AND path = \(path) AND state = 'waiting'", logger: logger)
+        try await client.query("UPDATE job SET state = \(unescaped: JobState.cancelled.sql), updated_at = \(now) WHERE inbox = \(inbox) AND path = \(path) AND state = \(unescaped: JobState.waiting.sql)", logger: logger)
     }
 
     package func earliestWait() async throws -> Date? {
-        let rows = try await client.query("SELECT min(created_at) FROM job WHERE state = 'waiting' AND inbox = ANY(\(servedInboxes))", logger: logger)
+        let rows = try await client.query("SELECT min(created_at) FROM job WHERE state = \(unescaped: JobState.waiting.sql) AND inbox = ANY(\(servedInboxes))", logger: logger)
         return try await rows.decode(Date?.self).elements().first ?? nil
     }
 
     package func waitingJobs(since date: Date) async throws -> [JobRecord] {
-        try await records("SELECT \(unescaped: Self.columns) FROM job WHERE state = 'waiting' AND created_at <= \(date) AND inbox = ANY(\(servedInboxes))")
+        try await records("SELECT \(unescaped: Self.columns) FROM job WHERE state = \(unescaped: JobState.waiting.sql) AND created_at <= \(date) AND inbox = ANY(\(servedInboxes))")
     }
 
     /// The names of this host's inboxes.
@@ -161,7 +161,7 @@ extension PostgresLedger {
     package func cancelQueuedJobs(sourcePath: String, now: Date) async throws {
         let (inbox, path) = try key(sourcePath)
         let rows = try await client.query(
-            "UPDATE job SET state = 'cancelled', updated_at = \(now) WHERE inbox = \(inbox) AND path = \(path) AND state = 'queued' RETURNING id",
+            "UPDATE job SET state = \(unescaped: JobState.cancelled.sql), updated_at = \(now) WHERE inbox = \(inbox) AND path = \(path) AND state = \(unescaped: JobState.queued.sql) RETURNING id",
             logger: logger
         )
         for _ in try await rows.collect() { metrics?.jobEnded(inbox: inboxes.local(inbox: inbox, path: Array(path)).inbox, outcome: .cancelled) }
@@ -194,7 +194,7 @@ extension PostgresLedger {
             )
             let orphans = try await self.records(
                 """
-                SELECT \(unescaped: Self.columns) FROM job WHERE state = 'running'
+                SELECT \(unescaped: Self.columns) FROM job WHERE state = \(unescaped: JobState.running.sql)
                 AND (claimed_by IS NULL OR claimed_by NOT IN (SELECT id FROM host)) FOR UPDATE SKIP LOCKED
                 """,
                 on: connection

@@ -23,7 +23,7 @@ extension PostgresLedger {
 
     package func figures(since date: Date) async throws -> (usd: Double, failed: Int) {
         let rows = try await client.query(
-            "SELECT COALESCE(sum(usd_spent), 0), count(*) FILTER (WHERE state = 'failed') FROM job WHERE updated_at >= \(date)",
+            "SELECT COALESCE(sum(usd_spent), 0), count(*) FILTER (WHERE state = \(unescaped: JobState.failed.sql)) FROM job WHERE updated_at >= \(date)",
             logger: logger
         )
         return try await rows.decode((Double, Int).self).elements().first ?? (0, 0)
@@ -70,8 +70,8 @@ extension PostgresLedger {
     package func openJobs(today now: Date) async throws -> (counts: [String: [String: Int]], spentToday: Double) {
         let rows = try await client.query(
             """
-            SELECT inbox, state, count(*), count(*) FILTER (WHERE state = 'running' AND next_attempt_at IS NOT NULL)
-            FROM job WHERE state IN ('queued', 'running', 'waiting') AND inbox = ANY(\(servedInboxes)) GROUP BY inbox, state
+            SELECT inbox, state, count(*), count(*) FILTER (WHERE state = \(unescaped: JobState.running.sql) AND next_attempt_at IS NOT NULL)
+            FROM job WHERE state IN \(unescaped: JobState.sql(JobState.open)) AND inbox = ANY(\(servedInboxes)) GROUP BY inbox, state
             """,
             logger: logger
         )
@@ -88,7 +88,7 @@ extension PostgresLedger {
         let startOfDay = LocalDay.start(of: now)
         var inboxes: [String: StatusReport.Inbox] = [:]
         let rows = try await client.query(
-            "SELECT inbox, state, count(*), count(*) FILTER (WHERE state = 'running' AND next_attempt_at IS NOT NULL) FROM job GROUP BY inbox, state",
+            "SELECT inbox, state, count(*), count(*) FILTER (WHERE state = \(unescaped: JobState.running.sql) AND next_attempt_at IS NOT NULL) FROM job GROUP BY inbox, state",
             logger: logger
         )
         for try await (name, state, count, retrying) in rows.decode((String, String, Int, Int).self) {
@@ -97,14 +97,14 @@ extension PostgresLedger {
         }
         for name in inboxes.keys {
             inboxes[name]?.failures = try await records(
-                "SELECT \(unescaped: Self.columns) FROM job WHERE inbox = \(name) AND state = 'failed' ORDER BY updated_at DESC LIMIT \(failuresPerInbox)"
+                "SELECT \(unescaped: Self.columns) FROM job WHERE inbox = \(name) AND state = \(unescaped: JobState.failed.sql) ORDER BY updated_at DESC LIMIT \(failuresPerInbox)"
             ).map { StatusReport.Failure(source: $0.sourcePath, job: $0.id, code: $0.errorCode ?? "", message: $0.lastError ?? "", at: $0.updatedAt) }
         }
         var hosts: [StatusReport.Host] = []
         let hostRows = try await client.query(
             """
             SELECT id, hostname, pid, version, started_at, last_seen, concurrency, polled_mounts,
-            (SELECT count(*) FROM job WHERE job.claimed_by = host.id AND job.state = 'running')
+            (SELECT count(*) FROM job WHERE job.claimed_by = host.id AND job.state = \(unescaped: JobState.running.sql))
             FROM host ORDER BY hostname, started_at
             """,
             logger: logger

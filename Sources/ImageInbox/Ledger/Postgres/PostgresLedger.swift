@@ -217,7 +217,7 @@ package final class PostgresLedger: JobLedger, Service {
 
     private func received(released payload: String) async throws {
         let ids = payload.split(separator: ",").map(String.init)
-        let rows = try await client.query("SELECT inbox, path FROM job WHERE id = ANY(\(ids)) AND state = 'queued'", logger: logger)
+        let rows = try await client.query("SELECT inbox, path FROM job WHERE id = ANY(\(ids)) AND state = \(unescaped: JobState.queued.sql)", logger: logger)
         var jobs: [ReleasedJob] = []
         for try await (inbox, path) in rows.decode((String, Data).self) {
             let local = inboxes.local(inbox: inbox, path: Array(path))
