@@ -69,6 +69,7 @@ struct DaemonHarness {
         orphanTimeout: Duration = .seconds(600),
         output: OutputOwnership = .inherited,
         sharedLedger: PostgresLedger? = nil,
+        pollInterval: Duration = .seconds(1),
         _ body: (JobRunner) async throws -> Void
     ) async throws {
         var logger = Logger(label: "image-inbox-test")
@@ -77,7 +78,7 @@ struct DaemonHarness {
         // As the daemon does: the watcher tells the runner which inboxes are away.
         let availability = InboxAvailability()
         let watcher = InboxWatcher(
-            configuration: .init(inboxes: [inbox], mode: mode, settle: settle, pollInterval: .seconds(1), rescanInterval: .seconds(300)),
+            configuration: .init(inboxes: [inbox], mode: mode, settle: settle, pollInterval: pollInterval, rescanInterval: .seconds(300)),
             clock: ContinuousClock(),
             logger: logger,
             availability: availability

@@ -50,6 +50,25 @@ struct SharedLedgerRunnerTests {
         }
     }
 
+    @Test func aFileAnotherHostSawFirstIsTakenUpWithoutWaitingForThisHostsPoll() async throws {
+        try await DaemonHarness.run { harness in
+            let (mine, other, _) = try await ledgers(for: harness)
+            defer { other.close() }
+            // This host polls its share every ten minutes, as it would a slow network mount.
+            try await harness.withRunner(mode: .poll, sharedLedger: mine, pollInterval: .seconds(600)) { _ in
+                #expect(await eventually { mine.isListening })
+                let text = "A harbour at dawn"
+                try harness.drop("seen-elsewhere.prompt", text)
+                _ = try await other.enqueue(
+                    [JobArrival(sourcePath: "/mnt/other-host/seen-elsewhere.prompt", inbox: "/mnt/other-host", contentHash: ContentHash.of(Array(text.utf8)), kind: "generation")],
+                    now: Date()
+                )
+                #expect(await eventually { harness.names().contains("seen-elsewhere.png") })
+                #expect(harness.stub.paidPrompts == [text])
+            }
+        }
+    }
+
     @Test func aPauseAnotherHostPublishesHoldsThisHostUntilItsProbeLiftsIt() async throws {
         try await DaemonHarness.run { harness in
             let (mine, other, _) = try await ledgers(for: harness)

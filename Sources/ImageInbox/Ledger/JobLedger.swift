@@ -15,8 +15,9 @@ package struct JobArrival: Sendable {
     }
 }
 
-/// A job another host let go of, as this host finds its source.
-package struct ReleasedJob: Sendable, Equatable {
+/// A job waiting for a worker in a shared ledger (recorded by a host that found its file, or
+/// let go of by one that stopped), as this host finds its source.
+package struct WaitingJob: Sendable, Equatable {
     /// The inbox's folder on this host.
     package var inbox: String
     /// The source's path on this host.
@@ -30,9 +31,10 @@ package struct ReleasedJob: Sendable, Equatable {
 
 /// What a ledger shared with other hosts tells this one while it runs.
 package enum LedgerEvent: Sendable, Equatable {
-    /// Jobs a host let go of (it stopped, or its lease ran out) in inboxes this host serves:
-    /// take them again.
-    case released([ReleasedJob])
+    /// Jobs waiting for a worker in inboxes this host serves, that another host recorded (its
+    /// watcher saw the file first: a host polling a network share need not wait for its next
+    /// poll) or let go of (it stopped, or its lease ran out): take them up.
+    case waiting([WaitingJob])
     /// A host paused every host's queue, with why; nil: a probe found the API answering again.
     case pause(String?)
 }

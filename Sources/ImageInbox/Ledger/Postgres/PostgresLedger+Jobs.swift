@@ -21,11 +21,13 @@ extension PostgresLedger {
         let order = arrivals.indices.sorted { (arrivals[$0].sourcePath, arrivals[$0].contentHash) < (arrivals[$1].sourcePath, arrivals[$1].contentHash) }
         let recorded = try await client.withTransaction(logger: logger) { connection in
             var recorded: [Int: JobRecord] = [:]
+            var new: [String] = []
             for index in order {
                 let arrival = arrivals[index]
                 let (fresh, _) = JobLifecycle.arrive(nil, arrival, now: now)
                 if try await self.insert(fresh, on: connection) {
                     recorded[index] = fresh
+                    new.append(fresh.id)
                     continue
                 }
                 guard let existing = try await self.lockedJob(arrival.sourcePath, arrival.contentHash, on: connection) else { continue }
@@ -33,6 +35,8 @@ extension PostgresLedger {
                 if write == .update { try await self.update(record, on: connection) }
                 recorded[index] = record
             }
+            // Hosts polling a network share hear of these now, not at their next poll.
+            try await self.notifyWaiting(new, exceptThisHost: true, on: connection)
             return recorded
         }
         return arrivals.indices.map { recorded[$0] ?? JobLifecycle.arrive(nil, arrivals[$0], now: now).0 }
@@ -134,7 +138,7 @@ extension PostgresLedger {
             guard let current = try await self.lockedJob(id: record.id, on: connection), current.state == .running else { return }
             try await self.update(JobLifecycle.requeue(current, failingSince: record.failingSince, now: now), on: connection)
             // Other hosts dropped it when this one claimed it: they may take it now.
-            try await self.notifyReleased([record.id], on: connection)
+            try await self.notifyWaiting([record.id], on: connection)
         }
     }
 
@@ -200,7 +204,7 @@ extension PostgresLedger {
                 on: connection
             )
             for orphan in orphans { try await self.update(JobLifecycle.interrupted(orphan, now: now), on: connection) }
-            try await self.notifyReleased(orphans.map(\.id), on: connection)
+            try await self.notifyWaiting(orphans.map(\.id), on: connection)
             return orphans.count
         }
     }

@@ -113,12 +113,15 @@ extension PostgresLedger {
         try await records("SELECT \(unescaped: Self.columns) FROM job WHERE id = \(id) FOR UPDATE", on: connection).first
     }
 
-    /// Tells every host that these jobs wait for a worker again (delivered when the transaction commits).
-    func notifyReleased(_ ids: [String], on connection: PostgresConnection) async throws {
-        // A notification's payload holds under 8000 bytes: 500 ids of 12 digits and a comma.
+    /// Tells the hosts that these jobs wait for a worker (delivered when the transaction
+    /// commits): every host, or (`exceptThisHost`: jobs this host recorded and has queued) the others.
+    func notifyWaiting(_ ids: [String], exceptThisHost: Bool = false, on connection: PostgresConnection) async throws {
+        // A payload is ORIGIN<TAB>IDS, the origin empty when every host takes it; under 8000
+        // bytes: 500 ids of 12 digits and a comma.
+        let origin = exceptThisHost ? hostID : ""
         for start in stride(from: 0, to: ids.count, by: 500) {
-            let payload = ids[start..<min(start + 500, ids.count)].joined(separator: ",")
-            try await connection.query("SELECT pg_notify(\(Self.releasedChannel), \(payload))", logger: logger)
+            let payload = origin + "\t" + ids[start..<min(start + 500, ids.count)].joined(separator: ",")
+            try await connection.query("SELECT pg_notify(\(Self.waitingChannel), \(payload))", logger: logger)
         }
     }
 }

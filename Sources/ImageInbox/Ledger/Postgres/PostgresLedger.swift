@@ -13,8 +13,9 @@ import Synchronization
 /// share at different places share its jobs; every host records what it finds (idempotently),
 /// and a worker claims a job before it pays for it (``JobLifecycle/claim(_:_:parameters:host:holderIsAlive:now:)``
 /// under `FOR UPDATE SKIP LOCKED`). Each host heartbeats; the jobs of a host whose heartbeat
-/// stopped for the lease are released and taken by the others (`LISTEN`/`NOTIFY`, so an idle
-/// host never asks the database for work). The daily spend and the pause are every host's.
+/// stopped for the lease are released and taken by the others. Jobs recorded or released are
+/// announced (`LISTEN`/`NOTIFY`), so an idle host never asks the database for work and a
+/// host polling a network share hears of a file another host saw first. The daily spend and the pause are every host's.
 ///
 /// Run it as a service of the daemon's group, before the runner: it stops last.
 package final class PostgresLedger: JobLedger, Service {
@@ -35,11 +36,11 @@ package final class PostgresLedger: JobLedger, Service {
     /// The channels listened on now (news from other hosts arrives while both are).
     private let channelsListenedOn = Mutex(0)
 
-    /// Whether news from other hosts (released jobs, pauses) reaches this one now.
+    /// Whether news from other hosts (jobs waiting, pauses) reaches this one now.
     package var isListening: Bool { channelsListenedOn.withLock { $0 } == 2 }
 
     /// Channels every host listens on.
-    static let releasedChannel = "image_inbox_released"
+    static let waitingChannel = "image_inbox_waiting"
     static let pauseChannel = "image_inbox_pause"
 
     /// What a process opens the ledger for.
@@ -190,10 +191,10 @@ package final class PostgresLedger: JobLedger, Service {
                 try await withTaskCancellationHandler {
                     try await withThrowingDiscardingTaskGroup { group in
                         group.addTask {
-                            try await connection.listen(on: Self.releasedChannel) { notifications in
+                            try await connection.listen(on: Self.waitingChannel) { notifications in
                                 self.channelsListenedOn.withLock { $0 += 1 }
                                 defer { self.channelsListenedOn.withLock { $0 -= 1 } }
-                                for try await notification in notifications { try await self.received(released: notification.payload) }
+                                for try await notification in notifications { try await self.received(waiting: notification.payload) }
                             }
                         }
                         group.addTask {
@@ -215,15 +216,17 @@ package final class PostgresLedger: JobLedger, Service {
         }
     }
 
-    private func received(released payload: String) async throws {
-        let ids = payload.split(separator: ",").map(String.init)
+    private func received(waiting payload: String) async throws {
+        let parts = payload.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0] != hostID else { return }
+        let ids = parts[1].split(separator: ",").map(String.init)
         let rows = try await client.query("SELECT inbox, path FROM job WHERE id = ANY(\(ids)) AND state = \(unescaped: JobState.queued.sql)", logger: logger)
-        var jobs: [ReleasedJob] = []
+        var jobs: [WaitingJob] = []
         for try await (inbox, path) in rows.decode((String, Data).self) {
             let local = inboxes.local(inbox: inbox, path: Array(path))
-            if local.served { jobs.append(ReleasedJob(inbox: local.inbox, sourcePath: local.sourcePath)) }
+            if local.served { jobs.append(WaitingJob(inbox: local.inbox, sourcePath: local.sourcePath)) }
         }
-        if !jobs.isEmpty { eventSink.yield(.released(jobs)) }
+        if !jobs.isEmpty { eventSink.yield(.waiting(jobs)) }
     }
 
     private func received(pause payload: String) {
