@@ -48,8 +48,11 @@ kill -TERM "$single" && wait "$single" || true
 forget "$single"
 "$bin/image-inbox" ledger copy --to "$url" --inbox "share=$inbox" --state-dir "$work/host1/state" >"$work/copy.txt"
 check "ledger copy copies the single host's finished jobs" grep -q "^Copied 2 finished jobs" "$work/copy.txt"
+sed 's/^/   | /' "$work/copy.txt"
 check "check finds the shared ledger and its schema" sh -c '"$1" check --ledger-url "$2" --inbox "share=$3" --api-key-file "$4" | grep -q "^ok: the shared job ledger .* answers, with schema version 1"' - "$bin/image-inbox" "$url" "$inbox" "$work/key"
-check "check names a wrong password" sh -c '! "$1" check --ledger-url "$(echo "$2" | sed "s/:[^:@]*@/:wrong@/")" --inbox "share=$3" --api-key-file "$4" | grep -q "^problem: .*password authentication failed"' - "$bin/image-inbox" "$url" "$inbox" "$work/key"
+wrong_password=$(echo "$url" | sed "s/:[^:@]*@/:wrong@/")
+check "check fails on a wrong password" sh -c '! "$1" check --ledger-url "$2" --inbox "share=$3" --api-key-file "$4" >"$5"' - "$bin/image-inbox" "$wrong_password" "$inbox" "$work/key" "$work/check.txt"
+check "and names it, without the password" sh -c 'grep -q "^problem: .*password authentication failed" "$1" && ! grep -q wrong@ "$1"' - "$work/check.txt"
 
 for host in 1 2 3; do
     mkdir -p "$work/host$host"
@@ -103,6 +106,7 @@ check "the others logged taking over the killed host's jobs" grep -q "released t
 # status from a fourth process, with no inboxes of its own.
 status_json >"$work/status.json"
 "$bin/image-inbox" status --ledger-url "$url" >"$work/status.txt"
+sed 's/^/   | /' "$work/status.txt"
 check "status from a fourth process shows the two live hosts" grep -q "2 hosts heartbeating" "$work/status.txt"
 check_equal "status --json lists the live hosts' pids" "$host2_pid $host3_pid" "$(json "' '.join(str(h['pid']) for h in sorted(d['hosts'], key=lambda h: h['pid']))" <"$work/status.json" | tr ' ' '\n' | sort -n | tr '\n' ' ' | sed 's/ $//')"
 check_equal "status shows 212 jobs done in the share inbox" 212 "$(json "[i for i in d['inboxes'] if i['path'] == 'share'][0]['counts']['done']" <"$work/status.json")"

@@ -47,7 +47,7 @@ package struct ConfigurationCheck: Sendable {
                 problem("inbox \(inbox): \(String(cString: strerror(errno))); the daemon's user needs read and write permission there")
             }
         }
-        checkStateDirectory(configuration.stateDirectory)
+        checkStateDirectory(configuration.stateDirectory, ledgerIsShared: configuration.ledgerURL != nil)
         if let group = configuration.output.group {
             checkOutputGroup(group, named: configuration.outputGroupName ?? String(group))
         }
@@ -98,13 +98,13 @@ package struct ConfigurationCheck: Sendable {
         }
     }
 
-    private mutating func checkStateDirectory(_ directory: String) {
+    private mutating func checkStateDirectory(_ directory: String, ledgerIsShared: Bool) {
         var existing = directory
         while !FileManager.default.fileExists(atPath: existing), existing != "/" {
             existing = SourceName(path: existing).directory
         }
         if access(existing, W_OK | X_OK) == 0 {
-            ok("state directory \(directory): writable (the job ledger lives there)")
+            ok("state directory \(directory): writable (\(ledgerIsShared ? "the daemon's lock and held results live there; the job ledger is shared" : "the job ledger lives there"))")
         } else {
             problem("state directory \(directory): not writable; set state_dir or fix its permissions")
         }
