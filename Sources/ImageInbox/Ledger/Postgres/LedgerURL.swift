@@ -16,13 +16,19 @@ package struct LedgerURL: Sendable, Equatable, CustomStringConvertible {
         case verifyFull = "verify-full"
     }
 
+    /// The server's host name or address.
     package var host: String
+    /// Its port (5432 unless the URL says otherwise).
     package var port: Int
+    /// The role the daemon logs in as.
     package var user: String
+    /// The database that holds the ledger.
     package var database: String
+    /// How the connection is encrypted and the server's certificate checked.
     package var tlsMode: TLSMode
     /// The file of trusted roots (`sslrootcert`), for the verifying modes; the system's otherwise.
     package var rootCertificateFile: String?
+    /// The role's password; never part of ``description``.
     package var password: String?
 
     /// Parses `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE&sslrootcert=FILE]`.

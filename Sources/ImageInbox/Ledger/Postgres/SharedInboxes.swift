@@ -6,11 +6,13 @@ package struct SharedInboxes: Sendable, Equatable {
     /// Each inbox's name and its folder on this host.
     package var folders: [(name: String, path: String)]
 
+    /// The inboxes of this host, each with its name and folder.
     package init(_ folders: [(name: String, path: String)]) {
         // The longest folder first: an inbox inside another is found before it.
         self.folders = folders.sorted { $0.path.utf8.count > $1.path.utf8.count }
     }
 
+    /// The same names for the same folders.
     package static func == (lhs: SharedInboxes, rhs: SharedInboxes) -> Bool {
         lhs.folders.elementsEqual(rhs.folders) { $0.name == $1.name && $0.path == $1.path }
     }
