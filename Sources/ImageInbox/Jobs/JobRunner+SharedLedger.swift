@@ -7,13 +7,13 @@ extension JobRunner {
     func followSharedLedger() async {
         for await event in ledger.events {
             switch event {
-            case .waiting(let jobs):
+            case .queued(let jobs):
                 // Each is claimed before it is sent: of the hosts that take it up, one runs it. A
                 // file already waiting here keeps its place; one whose job runs here waits for it.
                 let sources = jobs.compactMap { job in
                     FileSystem.identity(of: job.sourcePath).map { SettledSource(inbox: job.inbox, path: job.sourcePath, identity: $0) }
                 }
-                logger.debug("Jobs waiting in the shared ledger are taken up", metadata: ["job.count": "\(sources.count)"])
+                logger.debug("Jobs queued in the shared ledger are taken up", metadata: ["job.count": "\(sources.count)"])
                 await queue.enqueue(contentsOf: sources)
             case .pause(let reason?):
                 await adoptPause(reason: reason)

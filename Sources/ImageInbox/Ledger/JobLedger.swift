@@ -17,7 +17,7 @@ package struct JobArrival: Sendable {
 
 /// A job waiting for a worker in a shared ledger (recorded by a host that found its file, or
 /// let go of by one that stopped), as this host finds its source.
-package struct WaitingJob: Sendable, Equatable {
+package struct QueuedJob: Sendable, Equatable {
     /// The inbox's folder on this host.
     package var inbox: String
     /// The source's path on this host.
@@ -34,7 +34,7 @@ package enum LedgerEvent: Sendable, Equatable {
     /// Jobs waiting for a worker in inboxes this host serves, that another host recorded (its
     /// watcher saw the file first: a host polling a network share need not wait for its next
     /// poll) or let go of (it stopped, or its lease ran out): take them up.
-    case waiting([WaitingJob])
+    case queued([QueuedJob])
     /// A host paused every host's queue, with why; nil: a probe found the API answering again.
     case pause(String?)
 }

@@ -95,6 +95,36 @@ package enum JobLifecycle {
         return record
     }
 
+    /// Someone deleted a source's error note: which of its jobs run again. For a file, its
+    /// latest job, if it failed (and, with `contentHashes`, is for one of them); for a batch file,
+    /// every failed job of its current entries (`contentHashes`; without, of any entry).
+    ///
+    /// - Parameter jobs: The source's jobs, newest first.
+    /// - Returns: The jobs queued again and counted as manual retries; empty when the latest job
+    ///   did not fail (the daemon removed the note of a job that then succeeded) or is for other content.
+    package static func reopenings(of jobs: [JobRecord], contentHashes: Set<String>?, batch: Bool, now: Date) -> [JobRecord] {
+        let chosen: [JobRecord]
+        if batch {
+            chosen = jobs.filter { contentHashes?.contains($0.contentHash) ?? BatchDocument.isEntryKey($0.contentHash) }
+        } else {
+            guard let latest = jobs.first, contentHashes?.contains(latest.contentHash) ?? true else { return [] }
+            chosen = [latest]
+        }
+        return chosen.compactMap { reopen($0, now: now) }
+    }
+
+    /// A source content fails before any request (it is invalid or unreadable): the job the
+    /// ledger has for it, or a new one, becomes failed with the reason.
+    package static func refuse(_ existing: JobRecord?, _ arrival: JobArrival, error: ImageInboxError, now: Date) -> JobRecord {
+        var record = existing ?? JobRecord(sourcePath: arrival.sourcePath, inbox: arrival.inbox, contentHash: arrival.contentHash, kind: arrival.kind, state: .failed, now: now)
+        record.state = .failed
+        record.errorCode = error.code.description
+        record.lastError = error.message
+        record.claimedBy = nil
+        record.updatedAt = now
+        return record
+    }
+
     /// A job fails for good, with what it cost: `usd` on top of what the ledger already counted
     /// for its unusable answers (`earlier`).
     package static func fail(

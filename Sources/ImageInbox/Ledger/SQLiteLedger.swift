@@ -77,7 +77,7 @@ package struct SQLiteLedger: JobLedger {
         try await database.read { db in
             try JobRecord
                 .filter(Column("sourcePath") == sourcePath && Column("contentHash") == contentHash)
-                .filter([JobState.done, JobState.failed].contains(Column("state")))
+                .filter(JobState.finished.contains(Column("state")))
                 .fetchOne(db)
         }
     }
@@ -124,42 +124,30 @@ package struct SQLiteLedger: JobLedger {
                 try record.insert(db)
             } else {
                 // Only what changed, through a statement prepared once: every job starts here.
-                try db.cachedStatement(sql: "UPDATE job SET state = \(JobState.running.sql), parameters = ?, attempts = ?, updatedAt = ? WHERE id = ?")
-                    .execute(arguments: [parameters, record.attempts, LedgerDate.text(now), record.id])
+                try db.cachedStatement(sql: Self.startSQL).execute(arguments: [parameters, record.attempts, LedgerDate.text(now), record.id])
             }
             return record
         }
     }
 
-    /// Puts a source's failed job back in the queue, because someone deleted its error note: the
-    /// source's latest job, if it failed, and (when given) if it is for one of `contentHashes`;
-    /// for a batch file, every job of its current entries (`contentHashes`) that failed.
+    /// Puts a source's failed jobs back in the queue, because someone deleted its error note
+    /// (which ones: ``JobLifecycle/reopenings(of:contentHashes:batch:now:)``).
     ///
-    /// - Returns: The jobs, queued again and counted as manual retries; empty when the source's
-    ///   latest job did not fail (the daemon removed the note of a job that then succeeded) or
-    ///   was for other content.
+    /// - Returns: The jobs, queued again and counted as manual retries.
     package func reopenFailedJobs(sourcePath: String, contentHashes: Set<String>?, batch: Bool = false, now: Date) async throws -> [JobRecord] {
         try await commits.write { db in
-            let failed: [JobRecord]
-            if batch {
-                failed = try Self.failedJobs(db, sourcePath).filter { contentHashes?.contains($0.contentHash) ?? BatchDocument.isEntryKey($0.contentHash) }
-            } else {
-                guard let latest = try JobRecord.filter(Column("sourcePath") == sourcePath).order(Column("updatedAt").desc).fetchOne(db),
-                    latest.state == .failed, contentHashes?.contains(latest.contentHash) ?? true
-                else { return [] }
-                failed = [latest]
-            }
-            return try failed.compactMap { job in
-                guard let record = JobLifecycle.reopen(job, now: now) else { return nil }
-                try record.update(db)
-                return record
-            }
+            let jobs = try JobRecord.filter(Column("sourcePath") == sourcePath).order(Column("updatedAt").desc).fetchAll(db)
+            let reopened = JobLifecycle.reopenings(of: jobs, contentHashes: contentHashes, batch: batch, now: now)
+            for record in reopened { try record.update(db) }
+            return reopened
         }
     }
 
     /// The failed jobs of a source (a batch file's failed entries).
     package func failedJobs(sourcePath: String) async throws -> [JobRecord] {
-        try await database.read { db in try Self.failedJobs(db, sourcePath) }
+        try await database.read { db in
+            try JobRecord.filter(Column("sourcePath") == sourcePath && Column("state") == JobState.failed.rawValue).fetchAll(db)
+        }
     }
 
     /// The content keys a source's jobs finished with (a batch file's entries done or failed).
@@ -167,14 +155,10 @@ package struct SQLiteLedger: JobLedger {
         try await database.read { db in
             try JobRecord
                 .filter(Column("sourcePath") == sourcePath)
-                .filter([JobState.done, JobState.failed].contains(Column("state")))
+                .filter(JobState.finished.contains(Column("state")))
                 .select(Column("contentHash"), as: String.self)
                 .fetchSet(db)
         }
-    }
-
-    private static func failedJobs(_ db: Database, _ sourcePath: String) throws -> [JobRecord] {
-        try JobRecord.filter(Column("sourcePath") == sourcePath && Column("state") == JobState.failed.rawValue).fetchAll(db)
     }
 
     /// Records that an edit bundle waits for parts; the first record's `createdAt` is when the
@@ -276,11 +260,8 @@ package struct SQLiteLedger: JobLedger {
     package func recordFailure(sourcePath: String, inbox: String, contentHash: String, kind: String, error: ImageInboxError, now: Date) async throws -> JobRecord {
         let (record, newlyFailed) = try await commits.write { db in
             let found = try Self.job(db, sourcePath, contentHash)
-            var record = found ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .failed, now: now)
-            record.state = .failed
-            record.errorCode = error.code.description
-            record.lastError = error.message
-            record.updatedAt = now
+            let arrival = JobArrival(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind)
+            let record = JobLifecycle.refuse(found, arrival, error: error, now: now)
             try record.save(db)
             // An edit bundle's instruction comes again as each of its parts settles: one failure.
             return (record, found?.state != .failed)
@@ -338,16 +319,7 @@ package struct SQLiteLedger: JobLedger {
         try await commits.write { db in
             // One statement prepared once, on top of what unusable answers already cost (the
             // right-hand sides read the row as it was).
-            try db.cachedStatement(
-                sql: """
-                    UPDATE job SET state = \(JobState.done.sql), errorCode = NULL, lastError = NULL, failingSince = NULL, nextAttemptAt = NULL,
-                    pendingDownloads = NULL, requestID = COALESCE(?, requestID), outputs = ?,
-                    usdSpent = CASE WHEN ? IS NULL AND usdSpent IS NULL THEN NULL ELSE COALESCE(?, 0) + COALESCE(usdSpent, 0) END,
-                    costIsEstimate = (? AND ? IS NOT NULL) OR (usdSpent IS NOT NULL AND costIsEstimate),
-                    inputTokens = ?, outputTokens = ?, updatedAt = ? WHERE id = ?
-                    """
-            )
-            .execute(arguments: [
+            try db.cachedStatement(sql: Self.successSQL).execute(arguments: [
                 requestID, encodedOutputs, made, made, madeIsEstimate, made, usage.inputTokens, usage.outputTokens, LedgerDate.text(now), record.id,
             ])
         }
@@ -443,6 +415,18 @@ package struct SQLiteLedger: JobLedger {
             Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT key, value FROM daemonState").map { ($0["key"], $0["value"]) })
         }
     }
+
+    /// The statements every job runs, written once: a job's start (only what changed)...
+    private static let startSQL = "UPDATE job SET state = \(JobState.running.sql), parameters = ?, attempts = ?, updatedAt = ? WHERE id = ?"
+    /// ...and its success, on top of what unusable answers already cost (the right-hand sides
+    /// read the row as it was).
+    private static let successSQL = """
+        UPDATE job SET state = \(JobState.done.sql), errorCode = NULL, lastError = NULL, failingSince = NULL, nextAttemptAt = NULL,
+        pendingDownloads = NULL, requestID = COALESCE(?, requestID), outputs = ?,
+        usdSpent = CASE WHEN ? IS NULL AND usdSpent IS NULL THEN NULL ELSE COALESCE(?, 0) + COALESCE(usdSpent, 0) END,
+        costIsEstimate = (? AND ? IS NOT NULL) OR (usdSpent IS NOT NULL AND costIsEstimate),
+        inputTokens = ?, outputTokens = ?, updatedAt = ? WHERE id = ?
+        """
 
     private static func job(_ db: Database, _ sourcePath: String, _ contentHash: String) throws -> JobRecord? {
         // Asked once or twice per job: a cached statement is prepared once per connection.

@@ -36,7 +36,7 @@ extension PostgresLedger {
                 recorded[index] = record
             }
             // Hosts polling a network share hear of these now, not at their next poll.
-            try await self.notifyWaiting(new, exceptThisHost: true, on: connection)
+            try await self.notifyQueued(new, exceptThisHost: true, on: connection)
             return recorded
         }
         return arrivals.indices.map { recorded[$0] ?? JobLifecycle.arrive(nil, arrivals[$0], now: now).0 }
@@ -57,9 +57,8 @@ extension PostgresLedger {
             )
             var found: (JobRecord, Bool)?
             for try await row in rows { found = (try self.record(row), try row.makeRandomAccess()["holder_alive"].decode(Bool.self)) }
-            if found == nil, try await !connection.query("SELECT 1 FROM job WHERE inbox = \(inboxName) AND path = \(path) AND content_key = \(contentHash)", logger: self.logger).collect().isEmpty {
-                return nil  // Locked by another host's claim.
-            }
+            // No row: none yet, or one another host is claiming this moment; the insert below
+            // writes the first and leaves the second (ON CONFLICT DO NOTHING).
             switch JobLifecycle.claim(found?.0, arrival, parameters: parameters, host: self.hostID, holderIsAlive: found?.1 ?? false, now: now) {
             case .finished, .runningElsewhere:
                 return nil
@@ -77,22 +76,12 @@ extension PostgresLedger {
     package func reopenFailedJobs(sourcePath: String, contentHashes: Set<String>?, batch: Bool, now: Date) async throws -> [JobRecord] {
         let (inbox, path) = try key(sourcePath)
         return try await client.withTransaction(logger: logger) { connection in
-            var candidates = try await self.records(
+            let jobs = try await self.records(
                 "SELECT \(unescaped: Self.columns) FROM job WHERE inbox = \(inbox) AND path = \(path) ORDER BY updated_at DESC FOR UPDATE",
                 on: connection
             )
-            if batch {
-                candidates = candidates.filter { $0.state == .failed && (contentHashes?.contains($0.contentHash) ?? BatchDocument.isEntryKey($0.contentHash)) }
-            } else {
-                guard let latest = candidates.first, contentHashes?.contains(latest.contentHash) ?? true else { return [] }
-                candidates = [latest]
-            }
-            var reopened: [JobRecord] = []
-            for job in candidates {
-                guard let record = JobLifecycle.reopen(job, now: now) else { continue }
-                try await self.update(record, on: connection)
-                reopened.append(record)
-            }
+            let reopened = JobLifecycle.reopenings(of: jobs, contentHashes: contentHashes, batch: batch, now: now)
+            for record in reopened { try await self.update(record, on: connection) }
             return reopened
         }
     }
@@ -138,7 +127,7 @@ extension PostgresLedger {
             guard let current = try await self.lockedJob(id: record.id, on: connection), current.state == .running else { return }
             try await self.update(JobLifecycle.requeue(current, failingSince: record.failingSince, now: now), on: connection)
             // Other hosts dropped it when this one claimed it: they may take it now.
-            try await self.notifyWaiting([record.id], on: connection)
+            try await self.notifyQueued([record.id], on: connection)
         }
     }
 
@@ -204,7 +193,7 @@ extension PostgresLedger {
                 on: connection
             )
             for orphan in orphans { try await self.update(JobLifecycle.interrupted(orphan, now: now), on: connection) }
-            try await self.notifyWaiting(orphans.map(\.id), on: connection)
+            try await self.notifyQueued(orphans.map(\.id), on: connection)
             return orphans.count
         }
     }
@@ -212,8 +201,8 @@ extension PostgresLedger {
     package func recordFailure(sourcePath: String, inbox: String, contentHash: String, kind: String, error: ImageInboxError, now: Date) async throws -> JobRecord {
         let (record, newlyFailed) = try await client.withTransaction(logger: logger) { connection in
             let found = try await self.lockedJob(sourcePath, contentHash, on: connection)
-            let base = found ?? JobRecord(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind, state: .queued, now: now)
-            let record = JobLifecycle.fail(base, error: error, usd: nil, isEstimate: false, earlier: (base.usdSpent, base.costIsEstimate), now: now)
+            let arrival = JobArrival(sourcePath: sourcePath, inbox: inbox, contentHash: contentHash, kind: kind)
+            let record = JobLifecycle.refuse(found, arrival, error: error, now: now)
             if found == nil {
                 guard try await self.insert(record, on: connection) else { return (record, false) }
             } else {

@@ -115,13 +115,13 @@ extension PostgresLedger {
 
     /// Tells the hosts that these jobs wait for a worker (delivered when the transaction
     /// commits): every host, or (`exceptThisHost`: jobs this host recorded and has queued) the others.
-    func notifyWaiting(_ ids: [String], exceptThisHost: Bool = false, on connection: PostgresConnection) async throws {
+    func notifyQueued(_ ids: [String], exceptThisHost: Bool = false, on connection: PostgresConnection) async throws {
         // A payload is ORIGIN<TAB>IDS, the origin empty when every host takes it; under 8000
         // bytes: 500 ids of 12 digits and a comma.
         let origin = exceptThisHost ? hostID : ""
         for start in stride(from: 0, to: ids.count, by: 500) {
             let payload = origin + "\t" + ids[start..<min(start + 500, ids.count)].joined(separator: ",")
-            try await connection.query("SELECT pg_notify(\(Self.waitingChannel), \(payload))", logger: logger)
+            try await connection.query("SELECT pg_notify(\(Self.queuedChannel), \(payload))", logger: logger)
         }
     }
 }

@@ -36,11 +36,11 @@ package final class PostgresLedger: JobLedger, Service {
     /// The channels listened on now (news from other hosts arrives while both are).
     private let channelsListenedOn = Mutex(0)
 
-    /// Whether news from other hosts (jobs waiting, pauses) reaches this one now.
+    /// Whether news from other hosts (jobs queued, pauses) reaches this one now.
     package var isListening: Bool { channelsListenedOn.withLock { $0 } == 2 }
 
     /// Channels every host listens on.
-    static let waitingChannel = "image_inbox_waiting"
+    static let queuedChannel = "image_inbox_queued"
     static let pauseChannel = "image_inbox_pause"
 
     /// What a process opens the ledger for.
@@ -191,10 +191,10 @@ package final class PostgresLedger: JobLedger, Service {
                 try await withTaskCancellationHandler {
                     try await withThrowingDiscardingTaskGroup { group in
                         group.addTask {
-                            try await connection.listen(on: Self.waitingChannel) { notifications in
+                            try await connection.listen(on: Self.queuedChannel) { notifications in
                                 self.channelsListenedOn.withLock { $0 += 1 }
                                 defer { self.channelsListenedOn.withLock { $0 -= 1 } }
-                                for try await notification in notifications { try await self.received(waiting: notification.payload) }
+                                for try await notification in notifications { try await self.received(queued: notification.payload) }
                             }
                         }
                         group.addTask {
@@ -216,24 +216,30 @@ package final class PostgresLedger: JobLedger, Service {
         }
     }
 
-    private func received(waiting payload: String) async throws {
+    /// A notification's news: its payload is ORIGIN<TAB>NEWS; nil when it is this host's own
+    /// (the origin is empty when it is every host's).
+    private func news(in payload: String) -> Substring? {
         let parts = payload.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0] != hostID else { return }
-        let ids = parts[1].split(separator: ",").map(String.init)
+        guard parts.count == 2, parts[0] != hostID else { return nil }
+        return parts[1]
+    }
+
+    private func received(queued payload: String) async throws {
+        guard let news = news(in: payload) else { return }
+        let ids = news.split(separator: ",").map(String.init)
         let rows = try await client.query("SELECT inbox, path FROM job WHERE id = ANY(\(ids)) AND state = \(unescaped: JobState.queued.sql)", logger: logger)
-        var jobs: [WaitingJob] = []
+        var jobs: [QueuedJob] = []
         for try await (inbox, path) in rows.decode((String, Data).self) {
             let local = inboxes.local(inbox: inbox, path: Array(path))
-            if local.served { jobs.append(WaitingJob(inbox: local.inbox, sourcePath: local.sourcePath)) }
+            if local.served { jobs.append(QueuedJob(inbox: local.inbox, sourcePath: local.sourcePath)) }
         }
-        if !jobs.isEmpty { eventSink.yield(.waiting(jobs)) }
+        if !jobs.isEmpty { eventSink.yield(.queued(jobs)) }
     }
 
     private func received(pause payload: String) {
-        // HOST<TAB>REASON; an empty reason lifts the pause. A host's own news is not news.
-        let parts = payload.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0] != hostID else { return }
-        eventSink.yield(.pause(parts[1].isEmpty ? nil : String(parts[1])))
+        // The reason; an empty one lifts the pause.
+        guard let reason = news(in: payload) else { return }
+        eventSink.yield(.pause(reason.isEmpty ? nil : String(reason)))
     }
 
     /// Enters this host among the hosts (again, after its lease ran out).
