@@ -81,7 +81,7 @@ extension SQLiteLedger {
             return StatusReport(
                 paused: daemon["paused"],
                 rateLimitedConcurrency: daemon["concurrency"],
-                polledMounts: daemon[StatusReport.polledMountsKey].flatMap { try? JSONDecoder().decode([MountTable.Mount].self, from: Data($0.utf8)) } ?? [],
+                polledMounts: StatusReport.polledMounts(published: daemon[StatusReport.polledMountsKey]),
                 costToday: try SQLiteLedger.cost(db, since: startOfDay),
                 estimatedToday: try SQLiteLedger.cost(db, since: startOfDay, estimatesOnly: true),
                 costTotal: try SQLiteLedger.cost(db),

@@ -46,6 +46,12 @@ package struct StatusReport: Sendable, Codable, Equatable {
     /// The ledger's key of the polled mounts the daemon publishes (JSON).
     package static let polledMountsKey = "polled_mounts"
 
+    /// The polled mounts a daemon published (as JSON under ``polledMountsKey``); none when it
+    /// published none.
+    static func polledMounts(published json: String?) -> [MountTable.Mount] {
+        json.flatMap { try? JSONDecoder().decode([MountTable.Mount].self, from: Data($0.utf8)) } ?? []
+    }
+
     /// The shared ledger read (its URL without the password); nil for a host's own ledger.
     package var ledger: String? = nil
     /// Why the queue is paused, if it is (every host's, with a shared ledger).

@@ -7,12 +7,12 @@ extension PostgresLedger {
     }
 
     package func cost(since date: Date, inFolder folder: String) async throws -> Double {
-        guard let (inbox, path) = inboxes.key(of: folder + "/x").map({ ($0.inbox, Data($0.path.dropLast())) }) else { return 0 }
+        guard let (inbox, prefix) = inboxes.key(ofFolder: folder) else { return 0 }
         // A prefix compared as bytes, not LIKE (folder names may hold % and _).
         return try await sum(
             """
             SELECT COALESCE(sum(usd_spent), 0) FROM job WHERE usd_spent IS NOT NULL AND updated_at >= \(date)
-            AND inbox = \(inbox) AND substring(path from 1 for \(Int32(path.count))) = \(path)
+            AND inbox = \(inbox) AND substring(path from 1 for \(Int32(prefix.count))) = \(Data(prefix))
             """
         )
     }
@@ -77,9 +77,9 @@ extension PostgresLedger {
         )
         var counts: [String: [String: Int]] = [:]
         for try await (name, state, count, retrying) in rows.decode((String, String, Int, Int).self) {
-            let inbox = inboxes.folders.first { $0.name == name }?.path ?? name
+            let inbox = inboxes.folder(named: name)
             counts[inbox, default: [:]][state] = count
-            if state == "running" { counts[inbox, default: [:]]["retrying"] = retrying }
+            if state == JobState.running.rawValue { counts[inbox, default: [:]]["retrying"] = retrying }
         }
         return (counts, try await cost(since: LocalDay.start(of: now)))
     }
@@ -93,7 +93,7 @@ extension PostgresLedger {
         )
         for try await (name, state, count, retrying) in rows.decode((String, String, Int, Int).self) {
             inboxes[name, default: StatusReport.Inbox(path: name)].counts[state] = count
-            if state == "running", retrying > 0 { inboxes[name]?.counts["retrying"] = retrying }
+            if state == JobState.running.rawValue, retrying > 0 { inboxes[name]?.counts["retrying"] = retrying }
         }
         for name in inboxes.keys {
             inboxes[name]?.failures = try await records(
@@ -116,7 +116,7 @@ extension PostgresLedger {
                 StatusReport.Host(
                     id: id, hostname: hostname, pid: pid, version: version, started: started, lastSeen: lastSeen, running: running,
                     rateLimitedConcurrency: concurrency,
-                    polledMounts: mounts.flatMap { try? JSONDecoder().decode([MountTable.Mount].self, from: Data($0.utf8)) } ?? []
+                    polledMounts: StatusReport.polledMounts(published: mounts)
                 )
             )
         }

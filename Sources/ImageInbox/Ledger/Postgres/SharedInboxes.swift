@@ -26,16 +26,28 @@ package struct SharedInboxes: Sendable, Equatable {
         return nil
     }
 
+    /// The inbox name and the path prefix (its bytes, ending in `/`; empty for the inbox itself)
+    /// of a folder on this host; nil for a folder in no inbox.
+    func key(ofFolder folder: String) -> (inbox: String, prefix: [UInt8])? {
+        for inbox in folders {
+            if folder == inbox.path { return (inbox.name, []) }
+            if folder.hasPrefix(inbox.path + "/") {
+                return (inbox.name, RawFileName.bytes(of: String(folder.dropFirst(inbox.path.count + 1))) + [UInt8(ascii: "/")])
+            }
+        }
+        return nil
+    }
+
     /// The inbox folder and source path on this host of a shared job; for an inbox this host
     /// does not serve, its name stands for its folder.
     func local(inbox name: String, path: [UInt8]) -> (inbox: String, sourcePath: String, served: Bool) {
-        let relative = RawFileName.decode(path)
-        guard let folder = folders.first(where: { $0.name == name }) else { return (name, name + "/" + relative, false) }
-        return (folder.path, folder.path + "/" + relative, true)
+        let folder = folder(named: name)
+        return (folder, folder + "/" + RawFileName.decode(path), folders.contains { $0.name == name })
     }
 
-    /// The inbox name of a folder on this host (a folder of no inbox is its own name).
-    func name(ofFolder path: String) -> String {
-        folders.first { $0.path == path }?.name ?? path
+    /// The folder on this host of the inbox of that name; for one this host does not serve,
+    /// the name stands for it.
+    func folder(named name: String) -> String {
+        folders.first { $0.name == name }?.path ?? name
     }
 }
