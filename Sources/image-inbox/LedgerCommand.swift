@@ -29,10 +29,9 @@ struct LedgerCopyCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            var settings = try await shared.load(extra: daemon.values, purpose: .inspection)
+            let settings = try await shared.load(extra: daemon.values, purpose: .inspection)
             var url = try LedgerURL(to)
             if url.password == nil { url.password = settings.ledgerURL?.password }
-            settings.ledgerURL = url
             let jobs = try await SQLiteLedger.openForReading(at: settings.ledgerPath).allJobs()
             let ledger = try await PostgresLedger.open(url, inboxes: settings.sharedInboxes, access: .migrate, logger: .quietConnections)
             defer { ledger.close() }

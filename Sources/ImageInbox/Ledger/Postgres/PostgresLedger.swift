@@ -71,7 +71,7 @@ package final class PostgresLedger: JobLedger, Service {
             case .daemon:
                 try await ledger.migrate()
                 try await ledger.refuseRenamedInboxes()
-                try await ledger.registerHost(concurrency: concurrency)
+                try await ledger.registerHost()
             case .migrate:
                 try await ledger.migrate()
             case .read:
@@ -162,7 +162,7 @@ package final class PostgresLedger: JobLedger, Service {
                 if try await rows.collect().isEmpty {
                     // Silent for longer than the lease: the others took this host's jobs.
                     logger.warning("This host's lease ran out (the ledger did not hear from it); its running jobs were released to the other hosts")
-                    try await registerHost(concurrency: nil)
+                    try await registerHost()
                 }
                 let since = heartbeatingSince ?? .now
                 heartbeatingSince = since
@@ -242,14 +242,15 @@ package final class PostgresLedger: JobLedger, Service {
         eventSink.yield(.pause(reason.isEmpty ? nil : String(reason)))
     }
 
-    /// Enters this host among the hosts (again, after its lease ran out).
-    func registerHost(concurrency: Int?) async throws {
+    /// Enters this host among the hosts (again, after its lease ran out); its rate-limited
+    /// concurrency is published by its runner.
+    func registerHost() async throws {
         let hostname = ProcessInfo.processInfo.hostName
         let pid = Int(getpid())
         try await client.query(
             """
-            INSERT INTO host (id, hostname, pid, version, started_at, last_seen, concurrency)
-            VALUES (\(hostID), \(hostname), \(pid), \(ImageInboxVersion.current), now(), now(), \(concurrency.map(String.init)))
+            INSERT INTO host (id, hostname, pid, version, started_at, last_seen)
+            VALUES (\(hostID), \(hostname), \(pid), \(ImageInboxVersion.current), now(), now())
             ON CONFLICT (id) DO UPDATE SET last_seen = now()
             """,
             logger: logger
@@ -268,7 +269,7 @@ package final class PostgresLedger: JobLedger, Service {
                 """,
                 logger: logger
             )
-            if let (old) = try await rows.decode(String.self).elements().first {
+            if let old = try await rows.decode(String.self).elements().first {
                 throw ImageInboxError(
                     code: .invalidConfiguration,
                     message: "The inbox \(folder.path) is named '\(folder.name)', but the ledger knows it as '\(old)' and has its jobs: "
