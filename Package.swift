@@ -134,9 +134,11 @@ let package = Package(
             dependencies: [
                 "ImageInbox",
                 "ImageInboxTestSupport",
+                "Inotify",
                 "RawFileNames",
                 "Systemd",
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),

@@ -25,11 +25,14 @@ package struct EditRequest: Sendable, Equatable {
         package var format: ImageFormat
         /// Its size in bytes when it was checked.
         package var size: Int64
+        /// What the file was when it was checked: it is hashed and sent only while it still is.
+        package var identity: FileSystem.Identity?
 
-        package init(path: String, format: ImageFormat, size: Int64) {
+        package init(path: String, format: ImageFormat, size: Int64, identity: FileSystem.Identity? = nil) {
             self.path = path
             self.format = format
             self.size = size
+            self.identity = identity
         }
 
         /// The file name sent with it.

@@ -1,6 +1,6 @@
 import Foundation
+import Inotify
 package import NIOCore
-import NIOFileSystem
 import RawFileNames
 
 /// A `multipart/form-data` body whose file parts are read from disk as the request is sent, so
@@ -10,8 +10,9 @@ package struct MultipartBody: Sendable {
     package enum Part: Sendable, Equatable {
         /// A text field.
         case field(name: String, value: String)
-        /// A file, streamed from `path`; `size` is what it must still be when it is sent.
-        case file(name: String, path: String, filename: String, contentType: String, size: Int64)
+        /// A file, streamed from `path`; `size` (and `identity`, when known) is what it must still
+        /// be when it is sent.
+        case file(name: String, path: String, filename: String, contentType: String, size: Int64, identity: FileSystem.Identity? = nil)
     }
 
     /// The boundary between parts.
@@ -32,7 +33,7 @@ package struct MultipartBody: Sendable {
         segments.reduce(0) { total, segment in
             switch segment {
             case .bytes(let bytes): total + Int64(bytes.readableBytes)
-            case .file(_, let size): total + size
+            case .file(_, let size, _): total + size
             }
         }
     }
@@ -44,7 +45,7 @@ package struct MultipartBody: Sendable {
 
     enum Segment: Sendable {
         case bytes(ByteBuffer)
-        case file(path: String, size: Int64)
+        case file(path: String, size: Int64, identity: FileSystem.Identity?)
     }
 
     var segments: [Segment] {
@@ -53,7 +54,7 @@ package struct MultipartBody: Sendable {
             switch part {
             case .field(let name, let value):
                 segments.append(.bytes(ByteBuffer(string: "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(Self.quoted(name))\"\r\n\r\n\(value)\r\n")))
-            case .file(let name, let path, let filename, let contentType, let size):
+            case .file(let name, let path, let filename, let contentType, let size, let identity):
                 segments.append(
                     .bytes(
                         ByteBuffer(
@@ -62,7 +63,7 @@ package struct MultipartBody: Sendable {
                         )
                     )
                 )
-                segments.append(.file(path: path, size: size))
+                segments.append(.file(path: path, size: size, identity: identity))
                 segments.append(.bytes(ByteBuffer(string: "\r\n")))
             }
         }
@@ -75,7 +76,8 @@ package struct MultipartBody: Sendable {
         RawFileName.readable(text).replacingOccurrences(of: "\"", with: "%22").replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "")
     }
 
-    /// The body's chunks; files are opened one at a time (not following links) and closed when read.
+    /// The body's chunks; files are opened one at a time (not following links, and only while
+    /// they are the file that was checked) and closed when read.
     package struct Chunks: AsyncSequence, Sendable {
         package typealias Element = ByteBuffer
         let segments: [Segment]
@@ -88,7 +90,7 @@ package struct MultipartBody: Sendable {
         package struct Iterator: AsyncIteratorProtocol {
             private var segments: ArraySlice<Segment>
             private let chunkLength: Int
-            private var file: ReadFileHandle?
+            private var file: ReadOnlyFile?
             private var offset: Int64 = 0
 
             init(segments: [Segment], chunkLength: Int) {
@@ -102,25 +104,23 @@ package struct MultipartBody: Sendable {
                     case .bytes(let bytes):
                         segments.removeFirst()
                         return bytes
-                    case .file(let path, let size):
+                    case .file(let path, let size, let identity):
                         if file == nil {
-                            var options = OpenOptions.Read()
-                            options.followSymbolicLinks = false
-                            file = try await NIOFileSystem.FileSystem.shared.openFile(forReadingAt: RawFileName.filePath(path), options: options)
+                            file = try await FileSystem.offloaded { ReadOnlyFile.open(path, expecting: identity) }.mapError { MultipartFileChanged(path: path, code: $0.code) }.get()
                             offset = 0
                         }
                         if offset < size, let handle = file {
                             let length = Int(Swift.min(Int64(chunkLength), size - offset))
-                            let chunk = try await handle.readChunk(fromAbsoluteOffset: offset, length: .bytes(Int64(length)))
-                            guard chunk.readableBytes > 0 else {
-                                try? await handle.close()
+                            let start = offset
+                            let read = await FileSystem.offloaded { handle.read(at: start, count: length) }
+                            let chunk = try read.mapError { MultipartFileChanged(path: path, code: $0.code) }.get()
+                            guard !chunk.isEmpty else {
                                 file = nil
-                                throw MultipartFileChanged(path: path)
+                                throw MultipartFileChanged(path: path, code: ESTALE)
                             }
-                            offset += Int64(chunk.readableBytes)
-                            return chunk
+                            offset += Int64(chunk.count)
+                            return ByteBuffer(bytes: chunk)
                         }
-                        try await file?.close()
                         file = nil
                         segments.removeFirst()
                     }
@@ -131,8 +131,12 @@ package struct MultipartBody: Sendable {
     }
 }
 
-/// A file shrank between being checked and being sent.
+/// A file changed, or could not be read, between being checked and being sent.
 struct MultipartFileChanged: Error, CustomStringConvertible {
     let path: String
-    var description: String { "'\(path)' changed while it was being sent" }
+    /// The `errno`: `ESTALE` when it is no longer the file that was checked.
+    let code: Int32
+    var description: String {
+        code == ESTALE ? "'\(path)' changed while it was being sent" : "'\(path)' can't be read: \(FileSystem.describe(code))"
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Inotify
 
 extension EditBundle {
     /// What a bundle's instruction file finds around it.
@@ -41,7 +42,18 @@ extension EditBundle {
         var missing: [String] = []
         for extra in extraImages {
             let path = try inside(inbox: inbox, folder: folder, relative: extra)
-            if FileSystem.exists(path) { images.append(path) } else { missing.append(extra) }
+            switch FileSystem.lookUp(path) {
+            case .success: images.append(path)
+            case .failure(let error) where error.code == ENOENT: missing.append(extra)
+            case .failure(let error):
+                // A link on the way is refused at once: waiting would not make it a file of the inbox.
+                throw ImageInboxError(
+                    code: .invalidSource,
+                    message: error.code == ELOOP || error.code == ENOTDIR
+                        ? "images: \(extra) goes through a symbolic link; image-inbox never follows links. List files that are in the folder itself."
+                        : FileSystem.refusal(of: "The image '\(extra)' listed under images:", error.code)
+                )
+            }
         }
         if !missing.isEmpty { return .waiting(missing: missing) }
         let mask = entries.first { $0.lowercased() == (baseName + ".mask.png").lowercased() }.map { folder + "/" + $0 }

@@ -53,14 +53,15 @@ package struct EditBundleValidator: Sendable {
         switch FileSystem.readPrefix(path, count: 1024 * 1024) {
         case .failure(let error):
             throw refusal(FileSystem.refusal(of: "The \(what) \"\(name)\"", error.code))
-        case .success(let (bytes, size)):
+        case .success(let (bytes, identity)):
+            let size = identity.size
             guard size <= limit else {
                 throw refusal("The \(what) \"\(name)\" is \(megabytes(size)); the limit is \(megabytes(limit)). Make it smaller.")
             }
             guard let info = ImageInfo(bytes: bytes) else {
                 throw refusal("The \(what) \"\(name)\" is not a PNG, JPEG or WebP image (renaming a file does not convert it). Export it as PNG.")
             }
-            return (EditRequest.Upload(path: path, format: info.format, size: size), info)
+            return (EditRequest.Upload(path: path, format: info.format, size: size, identity: identity), info)
         }
     }
 

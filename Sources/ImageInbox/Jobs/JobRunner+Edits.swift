@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Inotify
 import Logging
 import NIOCore
 import NIOFileSystem
@@ -116,24 +117,35 @@ extension JobRunner {
         }
     }
 
-    /// The SHA-256 over the instruction and every part's name and bytes, read in chunks.
+    /// The SHA-256 over the instruction and every part's name and bytes, read in chunks from
+    /// the file that was checked (a part changed since is refused, never hashed as it is now).
     private static func contentHash(instruction: [UInt8], parts: [EditRequest.Upload]) async throws(ImageInboxError) -> String {
-        var hasher = SHA256()
-        hasher.update(data: instruction)
-        do {
+        let hashed = await FileSystem.offloaded { () -> Result<String, SyscallError> in
+            var hasher = SHA256()
+            hasher.update(data: instruction)
             for part in parts {
                 hasher.update(data: Array("\u{0}\(part.filename)\u{0}".utf8))
-                var options = OpenOptions.Read()
-                options.followSymbolicLinks = false
-                try await NIOFileSystem.FileSystem.shared.withFileHandle(forReadingAt: RawFileName.filePath(part.path), options: options) { handle in
-                    for try await chunk in handle.readChunks(chunkLength: .kibibytes(64)) {
-                        chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                let opened = ReadOnlyFile.open(part.path, expecting: part.identity)
+                guard case .success(let file) = opened else { return opened.map { _ in "" } }
+                var offset: Int64 = 0
+                while true {
+                    switch file.read(at: offset, count: 64 * 1024) {
+                    case .failure(let error): return .failure(error)
+                    case .success(let chunk) where chunk.isEmpty: break
+                    case .success(let chunk):
+                        hasher.update(data: chunk)
+                        offset += Int64(chunk.count)
+                        continue
                     }
+                    break
                 }
             }
-        } catch {
-            throw ImageInboxError(code: .invalidSource, message: "A part of the bundle could not be read: \(error).", cause: error)
+            return .success(hasher.finalize().map { String(format: "%02x", $0) }.joined())
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        switch hashed {
+        case .success(let hash): return hash
+        case .failure(let error):
+            throw ImageInboxError(code: .invalidSource, message: FileSystem.refusal(of: "A part of the bundle", error.code), cause: error)
+        }
     }
 }

@@ -40,7 +40,12 @@ extension JobRunner {
     /// every held result when nil) whose folder is back.
     func deliverHeldResults(for folder: String?) async {
         guard let heldResults else { return }
-        let entries = await FileSystem.offloaded { heldResults.entries() }.filter { folder == nil || $0.sourcePath.hasPrefix(folder! + "/") }
+        let logger = self.logger
+        let entries = await FileSystem.offloaded {
+            heldResults.entries { path, problem in
+                logger.error("Held results refused, left in the state directory untouched", metadata: ["held.path": "\(path)", "error": "\(problem)"])
+            }
+        }.filter { folder == nil || $0.sourcePath.hasPrefix(folder! + "/") }
         for entry in entries where availability.awayFolder(of: entry.sourcePath, in: entry.inbox) == nil {
             var logger = self.logger
             logger[metadataKey: "file.path"] = "\(entry.sourcePath)"

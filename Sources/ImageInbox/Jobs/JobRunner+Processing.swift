@@ -6,6 +6,7 @@ import ServiceLifecycle
 extension JobRunner {
     /// Runs one source through to its results, its error file, or back into the queue.
     func process(_ source: SettledSource) async -> Outcome {
+        var source = source
         var logger = self.logger
         logger[metadataKey: "file.path"] = "\(source.path)"
         if let limit = configuration.maximumUSDPerDay {
@@ -27,6 +28,10 @@ extension JobRunner {
             return .finished
         }
         if let paused = await pauseWhileTooMuchIsHeld() { return paused }
+        if source.folder == nil {
+            let folder = SourceName(path: source.path).directory
+            source.folder = await FileSystem.offloaded { FileSystem.identity(of: folder) }
+        }
         if await waitsForFolderBudget(source, logger: logger) { return .finished }
         // What intake read serves while the file is unchanged; else it is read again, as it may
         // have changed or gone while it waited.
@@ -36,7 +41,8 @@ extension JobRunner {
         if let keptBytes = kept?.bytes {
             contents = .success(keptBytes)
         } else {
-            contents = await FileSystem.offloaded { FileSystem.readRegularFile(source.path, limit: PromptDocument.maximumFileSize) }
+            let path = source.path
+            contents = await FileSystem.offloaded { FileSystem.readRegularFile(path, limit: PromptDocument.maximumFileSize) }
         }
         switch contents {
         case .success(let read): bytes = read
@@ -253,9 +259,13 @@ extension JobRunner {
         while true {
             let stem = work.resultStem(for: source, created: job.createdAt)
             let ownership = output(logger)
+            // Results beside their source go into the folder the job started in, or are held.
+            let folder = SourceName(path: stem).directory == SourceName(path: source.path).directory ? source.folder : nil
             let written = await FileSystem.offloaded {
                 Result { () throws(ImageInboxError) in
-                    try ResultWriter.write(embedded, stem: stem, fileExtension: format.fileExtension, numbered: embedded.count > 1, ownership: ownership)
+                    try ResultWriter.write(
+                        embedded, stem: stem, fileExtension: format.fileExtension, numbered: embedded.count > 1, ownership: ownership, folder: folder
+                    )
                 }
             }
             do {
@@ -282,7 +292,7 @@ extension JobRunner {
                 )
                 return .finished
             } catch {
-                if heldResults != nil, availability.awayFolder(of: source.path, in: source.inbox) != nil,
+                if heldResults != nil, ResultWriter.isFolderReplaced(error) || availability.awayFolder(of: source.path, in: source.inbox) != nil,
                     await hold(embedded, fileExtension: format.fileExtension, work: work, source: source, job: job, answer: answer, estimate: estimate, logger: logger)
                 {
                     return .finished

@@ -55,11 +55,27 @@ package enum FileSystem {
         package var changeNanoseconds: Int64
     }
 
-    /// The version of `path`, not following a final symbolic link.
+    /// The version of `path`, not following a final symbolic link (nor, beneath a confined
+    /// folder, any other: a path through a link has no version).
     package static func version(of path: String) -> Version? {
+        try? lookUp(path).get()
+    }
+
+    /// The version of `path` as ``version(of:)`` finds it, or why there is none (`ENOENT`;
+    /// `ELOOP` for a path through a symbolic link beneath a confined folder; `EXDEV` for one
+    /// that leaves it).
+    package static func lookUp(_ path: String) -> Result<Version, SyscallError> {
         var info = stat()
-        guard RawFileName.withCString(path, { lstat($0, &info) }) == 0 else { return nil }
-        return Version(identity: identity(from: info), changeNanoseconds: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec))
+        guard withParent(of: path, { directory, name in fstatat(directory, name, &info, AT_SYMLINK_NOFOLLOW | (name.pointee == 0 ? IMAGE_INBOX_AT_EMPTY_PATH : 0)) }) == 0 else {
+            return .failure(SyscallError(errno))
+        }
+        return .success(Version(identity: identity(from: info), changeNanoseconds: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)))
+    }
+
+    /// The identity of an open file (`fstat`), or nil with `errno` set.
+    static func identity(ofDescriptor descriptor: Int32) -> Identity? {
+        var info = stat()
+        return fstat(descriptor, &info) == 0 ? identity(from: info) : nil
     }
 
     private static func identity(from info: stat) -> Identity {
@@ -82,25 +98,18 @@ package enum FileSystem {
         }
     }
 
-    /// Reads the first `count` bytes of a regular file and its size.
-    package static func readPrefix(_ path: String, count: Int) -> Result<(bytes: [UInt8], size: Int64), SyscallError> {
-        withRegularFile(path) { fd, size in
-            read(fd, upTo: count).map { ($0, Int64(size)) }
-        }
+    /// Reads the first `count` bytes of a regular file, with what the file was when read.
+    package static func readPrefix(_ path: String, count: Int) -> Result<(bytes: [UInt8], identity: Identity), SyscallError> {
+        ReadOnlyFile.open(path).flatMap { file in file.read(at: 0, count: count).map { ($0, file.identity) } }
     }
 
     /// Opens `path` for reading only if it is a regular file.
     ///
-    /// Opened with `O_NOFOLLOW | O_NONBLOCK` so that a symbolic link (`ELOOP`) or a FIFO or
-    /// device (`EINVAL`) dropped into an inbox is never followed or blocked on.
+    /// Opened with `O_NOFOLLOW | O_NONBLOCK` (and beneath a confined folder without following
+    /// any link) so that a symbolic link (`ELOOP`) or a FIFO or device (`EINVAL`) dropped into
+    /// an inbox is never followed or blocked on.
     private static func withRegularFile<T>(_ path: String, _ body: (Int32, Int) -> Result<T, SyscallError>) -> Result<T, SyscallError> {
-        let fd = RawFileName.withCString(path) { open($0, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
-        guard fd >= 0 else { return .failure(SyscallError(errno)) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { return .failure(SyscallError(errno)) }
-        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(SyscallError(EINVAL)) }
-        return body(fd, Int(info.st_size))
+        ReadOnlyFile.open(path).flatMap { file in body(file.descriptor, Int(file.identity.size)) }
     }
 
     /// Reads from `fd` until end of file or `limit` bytes.
@@ -128,7 +137,7 @@ package enum FileSystem {
         permissions: UInt32 = 0o664,
         ownership: OutputOwnership = .inherited
     ) -> Result<Void, SyscallError> {
-        let fd = RawFileName.withCString(path) { open($0, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(permissions)) }
+        let fd = openConfined(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: permissions)
         guard fd >= 0 else { return .failure(SyscallError(errno)) }
         ownership.apply(to: fd, path: path)
         var written = 0
@@ -161,19 +170,29 @@ package enum FileSystem {
     /// rather than replace a file; where there are no hard links either (some SMB mounts), it
     /// checks for the name, then renames.
     package static func renameNoReplace(_ source: String, _ target: String) -> Result<Void, SyscallError> {
-        RawFileName.withCString(source) { source in
-            RawFileName.withCString(target) { target in renameNoReplace(source, target) }
-        }
+        withParents(source, target) { renameNoReplace($0, $1) } ?? .failure(SyscallError(errno))
     }
 
-    private static func renameNoReplace(_ source: UnsafePointer<CChar>, _ target: UnsafePointer<CChar>) -> Result<Void, SyscallError> {
-        if image_inbox_rename_noreplace(source, target) == 0 { return .success(()) }
+    fileprivate static func renameNoReplace(_ source: Entry, _ target: Entry) -> Result<Void, SyscallError> {
+        renameNoReplace(at: source.directory, source.name, target.directory, target.name)
+    }
+
+    /// ``renameNoReplace(_:_:)`` for names relative to open directories.
+    static func renameNoReplace(
+        at sourceDirectory: Int32,
+        _ sourceName: UnsafePointer<CChar>,
+        _ targetDirectory: Int32,
+        _ targetName: UnsafePointer<CChar>
+    ) -> Result<Void, SyscallError> {
+        let source = Entry(directory: sourceDirectory, name: sourceName)
+        let target = Entry(directory: targetDirectory, name: targetName)
+        if image_inbox_renameat_noreplace(source.directory, source.name, target.directory, target.name) == 0 { return .success(()) }
         let renameCode = errno
         guard renameCode == EINVAL || renameCode == ENOSYS || renameCode == ENOTSUP || renameCode == EOPNOTSUPP else {
             return .failure(SyscallError(renameCode))
         }
-        if link(source, target) == 0 {
-            unlink(source)
+        if linkat(source.directory, source.name, target.directory, target.name, 0) == 0 {
+            unlinkat(source.directory, source.name, 0)
             return .success(())
         }
         let code = errno
@@ -181,28 +200,44 @@ package enum FileSystem {
             return .failure(SyscallError(code))
         }
         var info = stat()
-        if lstat(target, &info) == 0 { return .failure(SyscallError(EEXIST)) }
-        return Glibc.rename(source, target) == 0 ? .success(()) : .failure(SyscallError(errno))
+        if fstatat(target.directory, target.name, &info, AT_SYMLINK_NOFOLLOW) == 0 { return .failure(SyscallError(EEXIST)) }
+        return renameat(source.directory, source.name, target.directory, target.name) == 0 ? .success(()) : .failure(SyscallError(errno))
     }
 
     /// Renames `source` to `target`, replacing it (only for files the daemon owns).
     package static func rename(_ source: String, _ target: String) -> Result<Void, SyscallError> {
-        let done = RawFileName.withCString(source) { source in RawFileName.withCString(target) { Glibc.rename(source, $0) } }
-        return done == 0 ? .success(()) : .failure(SyscallError(errno))
+        withParents(source, target) { source, target in
+            renameat(source.directory, source.name, target.directory, target.name) == 0 ? .success(()) : .failure(SyscallError(errno))
+        } ?? .failure(SyscallError(errno))
+    }
+
+    /// A directory entry: the open directory that holds it and its name there.
+    fileprivate struct Entry {
+        var directory: Int32
+        var name: UnsafePointer<CChar>
+    }
+
+    fileprivate static func withParents<T>(_ first: String, _ second: String, _ body: (Entry, Entry) -> T) -> T? {
+        withParent(of: first) { firstDirectory, firstName in
+            withParent(of: second) { secondDirectory, secondName in
+                body(Entry(directory: firstDirectory, name: firstName), Entry(directory: secondDirectory, name: secondName))
+            }
+        } ?? nil
     }
 
     /// Flushes a directory's entries (a rename) to disk.
     package static func syncDirectory(_ path: String) {
-        let fd = RawFileName.withCString(path) { open($0, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        let fd = openConfined(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { return }
         fsync(fd)
         close(fd)
     }
 
-    /// Removes a file; a missing file is not an error.
+    /// Removes a file; a missing file is not an error. Beneath a confined folder, a path through
+    /// a symbolic link removes nothing.
     @discardableResult
     package static func remove(_ path: String) -> Bool {
-        RawFileName.withCString(path, { unlink($0) }) == 0 || errno == ENOENT
+        withParent(of: path, { unlinkat($0, $1, 0) }) == 0 || errno == ENOENT
     }
 
     /// The entries of a directory (names only), or nil when it cannot be read.
@@ -242,7 +277,13 @@ package enum FileSystem {
         _ path: String,
         _ body: (_ entries: [(name: String, kind: EntryKind)], _ identity: (String) -> Identity?) -> T
     ) -> T? {
-        guard let dir = RawFileName.withCString(path, { opendir($0) }) else { return nil }
+        // Beneath a confined folder, a folder reached through a link is not listed.
+        let descriptor = openConfined(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        guard let dir = fdopendir(descriptor) else {
+            closePreservingErrno(descriptor)
+            return nil
+        }
         defer { closedir(dir) }
         var entries: [(name: String, kind: EntryKind)] = []
         while let entry = readdir(dir) {
@@ -257,10 +298,9 @@ package enum FileSystem {
             }
             entries.append((name, kind))
         }
-        let descriptor = dirfd(dir)
         return body(entries) { name in
             var info = stat()
-            guard RawFileName.withCString(name, { fstatat(descriptor, $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { return nil }
+            guard RawFileName.withCString(name, { fstatat(dirfd(dir), $0, &info, AT_SYMLINK_NOFOLLOW) }) == 0 else { return nil }
             return identity(from: info)
         }
     }
@@ -284,16 +324,17 @@ package enum FileSystem {
 
     /// Whether anything (file, directory, dangling link) exists at `path`.
     package static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return RawFileName.withCString(path) { lstat($0, &info) } == 0
+        version(of: path) != nil
     }
 
     /// Why `subject` ("The file", "The mask \"m.png\"") could not be read, with the remedy, for
     /// the refusals of ``readRegularFile(_:limit:)`` and ``readPrefix(_:count:)``.
     package static func refusal(of subject: String, _ code: Int32) -> String {
         switch code {
-        case ELOOP: "\(subject) is a symbolic link; image-inbox never follows links. Copy the file into the folder instead."
+        case ELOOP: "\(subject) is a symbolic link or goes through one; image-inbox never follows links. Copy the file into the folder itself instead."
+        case EXDEV: "\(subject) is outside the inbox; image-inbox only reads files inside it. Copy the file into the folder itself instead."
         case EINVAL: "\(subject) is not a regular file (a pipe or device?); drop a plain file instead."
+        case ESTALE: "\(subject) changed while it was being checked and sent; save it again once it is complete."
         case ENOENT: "\(subject) is missing."
         default: "\(subject) can't be read: \(describe(code)). Check its permissions."
         }

@@ -58,13 +58,14 @@ package struct HeldResults: Sendable {
         defer { counted.generation.add(1, ordering: .releasing) }
         let folder = directory + "/" + entry.jobID
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            // The daemon's alone: a held entry says where to write, so nobody else may write one.
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         } catch {
             throw ImageInboxError(code: .outputFailed, message: "Can't keep the results in '\(folder)': \(error).", cause: error)
         }
         for (index, image) in images.enumerated() {
             FileSystem.remove(folder + "/\(index).\(entry.fileExtension)")
-            if case .failure(let error) = FileSystem.writeNewFile(folder + "/\(index).\(entry.fileExtension)", image, permissions: 0o640) {
+            if case .failure(let error) = FileSystem.writeNewFile(folder + "/\(index).\(entry.fileExtension)", image, permissions: 0o600) {
                 throw ImageInboxError(code: .outputFailed, message: "Can't keep the results in '\(folder)': \(error).")
             }
         }
@@ -75,7 +76,7 @@ package struct HeldResults: Sendable {
             throw ImageInboxError(code: .outputFailed, message: "Can't describe the held results: \(error).", cause: error)
         }
         FileSystem.remove(folder + "/entry.json")
-        if case .failure(let error) = FileSystem.writeNewFile(folder + "/entry.json", [UInt8](encoded), permissions: 0o640) {
+        if case .failure(let error) = FileSystem.writeNewFile(folder + "/entry.json", [UInt8](encoded), permissions: 0o600) {
             throw ImageInboxError(code: .outputFailed, message: "Can't keep the results in '\(folder)': \(error).")
         }
         FileSystem.syncDirectory(folder)
@@ -83,10 +84,22 @@ package struct HeldResults: Sendable {
     }
 
     /// Every complete entry held, oldest job first by name.
-    package func entries() -> [Entry] {
+    ///
+    /// An entry says where to write and what to delete, so one that does not hold together (a
+    /// job id that is not its folder's name, a result outside its inbox, an extension that is not
+    /// an image's) is left where it is, unread: see ``Entry/isSound(inFolder:)``.
+    ///
+    /// - Parameter refused: Called with each folder whose entry is refused, and why.
+    package func entries(refused: (String, String) -> Void = { _, _ in }) -> [Entry] {
         (FileSystem.directoryEntries(directory) ?? []).sorted().compactMap { name in
             guard case .success(let bytes) = FileSystem.readRegularFile(directory + "/" + name + "/entry.json", limit: 64 * 1024) else { return nil }
-            return try? JSONDecoder().decode(Entry.self, from: Data(bytes))
+            // An entry that cannot be decoded is one an interrupted hold left: its job runs again.
+            guard let entry = try? JSONDecoder().decode(Entry.self, from: Data(bytes)) else { return nil }
+            if let problem = entry.problem(inFolder: name) {
+                refused(directory + "/" + name, problem)
+                return nil
+            }
+            return entry
         }
     }
 
@@ -115,12 +128,16 @@ package struct HeldResults: Sendable {
         return total
     }
 
-    /// Writes an entry's images next to its source and stops holding them.
+    /// Writes an entry's images next to its source and stops holding them (only an entry that
+    /// ``entries(refused:)`` accepts).
     ///
     /// - Returns: The paths written.
     /// - Throws: ``ImageInboxError`` when an image cannot be read back or written; the entry is
     ///   kept then.
     package func deliver(_ entry: Entry, ownership: OutputOwnership = .inherited) throws(ImageInboxError) -> [String] {
+        if let problem = entry.problem(inFolder: entry.jobID) {
+            throw ImageInboxError(code: .outputFailed, message: "The held entry '\(entry.jobID)' is refused: \(problem).")
+        }
         let folder = directory + "/" + entry.jobID
         var images: [[UInt8]] = []
         for index in 0..<entry.count {

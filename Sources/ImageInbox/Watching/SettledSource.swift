@@ -12,6 +12,9 @@ package struct SettledSource: Sendable, Equatable {
     package var isManualRetry: Bool
     /// The entry of a batch file this job is for (from 1); nil for the file itself.
     package var entry: Int?
+    /// The folder the file was in when its job started (device and inode): its results go into
+    /// that folder or are held, never into another folder put at the same path meanwhile.
+    package var folder: FileSystem.Identity?
 
     /// What the queue tells jobs apart by: the path, and a batch entry's number.
     package var queueKey: String {

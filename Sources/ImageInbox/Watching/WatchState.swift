@@ -88,6 +88,7 @@ struct WatchState<C: Clock> where C.Duration == Duration {
     /// Starts watching `inboxes` (inotify or polling, by file system) and queues their scan.
     mutating func watch(_ inboxes: [String], now: C.Instant, cleaning: Bool) throws {
         for inbox in inboxes {
+            ConfinedRoots.confine(inbox)
             // A polled inbox is on a network mount, which may hang: its first scan registers it.
             if inotifyFailure == nil, configuration.mode.effectiveMode(for: inbox).mode == .inotify {
                 availability.register(inbox)
