@@ -82,6 +82,33 @@ public enum RawFileName {
         return result
     }
 
+    /// `text` as ``readable(_:prefix:)`` shows it, with control characters escaped too
+    /// (`\x0A` for a newline, `\u{2028}` for a line separator), for one line of a log, a journal
+    /// field, a note or `status`: a name is shown, never obeyed, so a file named
+    /// `a\nforged line.prompt` never starts a line of its own.
+    public static func shown(_ text: String, prefix: String = "\\x") -> String {
+        // Nearly every name has none of these bytes: one pass over the UTF-8, no copy.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 || $0 == escapeLead }) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            let value = scalar.value
+            if isCarrier(value) {
+                result += prefix + hex(UInt8(value - escapeBase))
+            } else if value < 0x20 || (0x7F...0x9F).contains(value) {
+                result += prefix + hex(UInt8(value))
+            } else if value == 0x2028 || value == 0x2029 {
+                result += "\\u{\(String(value, radix: 16, uppercase: true))}"
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+
+    private static func hex(_ byte: UInt8) -> String {
+        String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)
+    }
+
     /// Whether `path` holds a byte that is not valid UTF-8 on disk.
     public static func hasRawBytes(_ path: String) -> Bool {
         path.utf8.contains(escapeLead) && path.unicodeScalars.contains { isCarrier($0.value) }

@@ -25,7 +25,7 @@ package enum JournalFields {
         line: UInt
     ) -> [(name: String, value: String)] {
         var fields: [(name: String, value: String)] = [
-            ("MESSAGE", RawFileName.readable(message.description)),
+            ("MESSAGE", RawFileName.shown(message.description)),
             ("PRIORITY", String(priority(of: level))),
             ("SYSLOG_IDENTIFIER", identifier),
             ("CODE_FILE", file),
@@ -33,8 +33,9 @@ package enum JournalFields {
             ("CODE_FUNC", function),
         ]
         for key in metadata.keys.sorted() {
-            // A file name's bytes that are not UTF-8 show as `\xE9`, as in the message.
-            fields.append((fieldName(for: key), RawFileName.readable("\(metadata[key]!)")))
+            // A file name's bytes that are not UTF-8 show as `\xE9`, and its control characters
+            // as `\x0A`, as in the message: a name never makes a line of its own.
+            fields.append((fieldName(for: key), RawFileName.shown("\(metadata[key]!)")))
         }
         return fields
     }

@@ -41,9 +41,10 @@ package struct StandardErrorLogHandler: LogHandler {
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
             line += " \(key)=\(value)"
         }
-        line += " [\(event.source)] \(event.message)\n"
-        // A file name's bytes that are not UTF-8 show as `\xE9`.
-        write(RawFileName.readable(line))
+        line += " [\(event.source)] \(event.message)"
+        // A file name's bytes that are not UTF-8 show as `\xE9`, its control characters as
+        // `\x0A`: one event is one line, whatever a name on the share holds.
+        write(RawFileName.shown(line) + "\n")
     }
 
     /// Writes a line to standard error.

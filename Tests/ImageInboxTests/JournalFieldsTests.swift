@@ -16,6 +16,17 @@ struct JournalFieldsTests {
         #expect(byName["IMAGE_INBOX_SOURCE"] == "/srv/in/caf\\xE9.prompt")
     }
 
+    @Test func aFileNamesControlCharactersReadAsEscapesInTheMessageAndFields() {
+        let path = "/srv/in/evil\nINJECTED fake line.prompt"
+        let fields = JournalFields.make(
+            level: .warning, message: "Can't read \(path)", metadata: ["file.path": "\(path)"], identifier: "image-inbox",
+            file: "f.swift", function: "f()", line: 1
+        )
+        let byName = Dictionary(uniqueKeysWithValues: fields.map { ($0.name, $0.value) })
+        #expect(byName["MESSAGE"] == "Can't read /srv/in/evil\\x0AINJECTED fake line.prompt")
+        #expect(byName["IMAGE_INBOX_SOURCE"] == "/srv/in/evil\\x0AINJECTED fake line.prompt")
+    }
+
     @Test func metadataBecomesPrefixedUpperCaseFieldsWithShortNamesForJobs() {
         let fields = JournalFields.make(
             level: .warning,

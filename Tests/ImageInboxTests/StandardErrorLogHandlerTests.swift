@@ -29,6 +29,20 @@ struct StandardErrorLogHandlerTests {
         #expect(line.hasSuffix(" info image-inbox: file.path=/srv/in/cat.prompt job.id=overridden job.usd=0.04 [ImageInboxTests] Job done\n"), "\(line)")
     }
 
+    /// A name is shown, never obeyed: a newline in a file's name does not start a line of its own.
+    @Test func aNameWithANewlineStaysOnItsLine() throws {
+        let (base, lines) = Self.recordingLogger()
+        var logger = base
+        logger[metadataKey: "file.path"] = "/srv/in/evil\nINJECTED fake line.prompt"
+        logger.info("Job done", metadata: ["job.note": "a\r\u{2028}b\u{7F}"])
+        let recorded = lines()
+        #expect(recorded.count == 1)
+        let line = try #require(recorded.first)
+        #expect(line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"), "\(line)")
+        #expect(line.contains("file.path=/srv/in/evil\\x0AINJECTED fake line.prompt"), "\(line)")
+        #expect(line.contains("job.note=a\\x0D\\u{2028}b\\x7F"), "\(line)")
+    }
+
     @Test func aLineWithoutMetadataHasNone() throws {
         let (logger, lines) = Self.recordingLogger()
         logger.notice("Stopping")

@@ -53,3 +53,15 @@ struct RawFileNameTests {
         #expect(carried == bytes)
     }
 }
+
+/// Control characters in names are shown escaped wherever a name leaves the process as text.
+struct RawFileNameShownTests {
+    @Test func controlCharactersAndLineSeparatorsAreEscapedAndTheRestIsKept() {
+        #expect(RawFileName.shown("cat.prompt") == "cat.prompt")
+        #expect(RawFileName.shown("caf\u{E9} \u{1F431}.prompt") == "caf\u{E9} \u{1F431}.prompt")
+        #expect(RawFileName.shown("a\nb\tc\u{0}d\u{1B}[31m") == "a\\x0Ab\\x09c\\x00d\\x1B[31m")
+        #expect(RawFileName.shown("a\u{85}b\u{2028}c\u{2029}d\u{9B}") == "a\\x85b\\u{2028}c\\u{2029}d\\x9B")
+        let raw = RawFileName.decode(Array("caf".utf8) + [0xE9, 0x0A])
+        #expect(RawFileName.shown(raw) == "caf\\xE9\\x0A")
+    }
+}

@@ -104,10 +104,10 @@ package struct ImagesAPIClient: ImageGenerating {
         // One image goes as `image`, several as repeated `image[]`.
         let imageField = request.images.count == 1 ? "image" : "image[]"
         for image in request.images {
-            parts.append(.file(name: imageField, path: image.path, filename: image.filename, contentType: image.format.mimeType, size: image.size))
+            parts.append(.file(name: imageField, path: image.path, filename: image.filename, contentType: image.format.mimeType, size: image.size, identity: image.identity))
         }
         if let mask = request.mask {
-            parts.append(.file(name: "mask", path: mask.path, filename: mask.filename, contentType: mask.format.mimeType, size: mask.size))
+            parts.append(.file(name: "mask", path: mask.path, filename: mask.filename, contentType: mask.format.mimeType, size: mask.size, identity: mask.identity))
         }
         let body = MultipartBody(parts: parts)
         var httpRequest = authorizedRequest(path: "/images/edits", streaming: streaming != nil)
@@ -355,7 +355,7 @@ package struct ImagesAPIClient: ImageGenerating {
         default:
             return ImageInboxError(
                 code: .connectionFailed,
-                message: "Can't reach the images API at \(configuration.baseURL): \(configuration.apiKey.redact(String(describing: error))).",
+                message: URLUserinfo.redacted("Can't reach the images API at \(configuration.baseURL): \(configuration.apiKey.redact(String(describing: error)))."),
                 cause: error
             )
         }

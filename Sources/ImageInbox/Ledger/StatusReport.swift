@@ -120,6 +120,6 @@ package struct StatusReport: Sendable, Codable, Equatable {
             }
         }
         // A file name's bytes that are not UTF-8 show as `\xE9`.
-        return RawFileName.readable(lines.joined(separator: "\n"))
+        return lines.map { RawFileName.shown($0) }.joined(separator: "\n")
     }
 }

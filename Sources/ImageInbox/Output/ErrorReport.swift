@@ -46,7 +46,7 @@ package struct ErrorReport: Sendable {
 
     /// The report's text.
     package var text: String {
-        let name = SourceName(path: sourcePath).fileName
+        let name = RawFileName.shown(SourceName(path: sourcePath).fileName)
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         let request = error.requestID.map { "\nProvider request: \($0)" } ?? ""
@@ -69,10 +69,10 @@ package struct ErrorReport: Sendable {
     private var nextStep: String {
         switch error.code {
         case .invalidSource, .invalidParameter, .requestRejected, .moderationBlocked:
-            "Fix \"\(SourceName(path: sourcePath).fileName)\" and save it again: image-inbox tries again "
+            "Fix \"\(RawFileName.shown(SourceName(path: sourcePath).fileName))\" and save it again: image-inbox tries again "
                 + "whenever the file's content changes, and removes this note when the image is made."
         default:
-            "Save \"\(SourceName(path: sourcePath).fileName)\" again (any change) to try again\(error.billed == nil ? "" : ", which is paid again"). "
+            "Save \"\(RawFileName.shown(SourceName(path: sourcePath).fileName))\" again (any change) to try again\(error.billed == nil ? "" : ", which is paid again"). "
                 + "This note is removed when the image is made."
         }
     }
@@ -85,7 +85,9 @@ package struct ErrorReport: Sendable {
     /// - Returns: false when a file of someone else's has that name (it is left alone).
     @discardableResult
     package func write(redacting key: APIKey?, ownership: OutputOwnership = .inherited) throws(ImageInboxError) -> Bool {
-        try Self.writeNote(key.map { $0.redact(text) } ?? text, at: Self.path(for: sourcePath), marker: Self.marker, ownership: ownership)
+        // Neither the key nor a URL's user and password, whatever a message quoted.
+        let text = URLUserinfo.redacted(key.map { $0.redact(self.text) } ?? self.text)
+        return try Self.writeNote(text, at: Self.path(for: sourcePath), marker: Self.marker, ownership: ownership)
     }
 
     /// Writes a note of the daemon's (`text` begins with `marker`) at `path`, replacing an

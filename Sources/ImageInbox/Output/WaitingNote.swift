@@ -1,4 +1,5 @@
 package import Foundation
+import RawFileNames
 
 /// The `NAME.waiting.txt` a person finds next to a file whose image is late because the API
 /// keeps failing for now: it says that nothing needs doing, why it is late, and when the next
@@ -40,7 +41,7 @@ package struct WaitingNote: Sendable {
         formatter.formatOptions = [.withInternetDateTime]
         let request = error.requestID.map { "\nProvider request: \($0)" } ?? ""
         return """
-            \(Self.marker) to make an image from "\(SourceName(path: sourcePath).fileName)".
+            \(Self.marker) to make an image from "\(RawFileName.shown(SourceName(path: sourcePath).fileName))".
 
             Nothing needs doing: the images API is failing for now, not the file.
             The API's last answer:
