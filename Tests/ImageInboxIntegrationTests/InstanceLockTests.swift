@@ -22,6 +22,9 @@ struct InstanceLockTests {
         let first = try DaemonProcess(arguments: arguments(state: root + "/state"), log: log("first"))
         #expect(await eventually { text(log("first")).contains("Startup scan done") }, "\(text(log("first")))")
         let pid = first.process.processIdentifier
+        // Nobody else may open the marker, so nobody else can hold its lock.
+        let marker = try FileManager.default.attributesOfItem(atPath: inbox + "/.image-inbox.lock")
+        #expect((marker[.posixPermissions] as? Int) == 0o600)
 
         // By hand beside the service, on the same state directory.
         let byHand = try DaemonProcess(arguments: arguments(state: root + "/state"), log: log("by-hand"))
@@ -36,6 +39,8 @@ struct InstanceLockTests {
         #expect(other.process.terminationStatus != 0)
         let refusal = text(log("other"))
         #expect(refusal.contains("another image-inbox, pid \(pid) on host") && refusal.contains("already watches \(inbox)"), "\(refusal)")
+        // Who holds it, as the kernel says, not only as the lock file says.
+        #expect(refusal.contains("process \(pid) ("), "\(refusal)")
         #expect(refusal.contains("\(root)/state/ledger.sqlite") && refusal.contains("PostgreSQL"), "\(refusal)")
 
         // The first goes on alone: one request per prompt.

@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+// In release builds Swift attributes the C `stat` struct to CDispatch (see FileSystem.swift).
+private import CDispatch
 import Foundation
 import Synchronization
 
@@ -48,7 +50,8 @@ package final class InstanceLock: Sendable {
         inboxesThatCannotBeMarked: (String, String) -> Void = { _, _ in }
     ) throws(ImageInboxError) -> InstanceLock {
         let description = "pid \(getpid()) on host \(ProcessInfo.processInfo.hostName)\nledger \(ledgerPath)\n"
-        try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        // The daemon's alone (systemd makes it 0700 too): a held entry says where to write.
+        try? FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         switch lock(stateDirectory + "/" + stateFileName, saying: description) {
         case .locked(let fd):
             let instance = InstanceLock(stateDescriptor: fd, description: description)
@@ -116,13 +119,24 @@ package final class InstanceLock: Sendable {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         guard flock(fd, LOCK_SH | LOCK_NB) != 0, errno == EWOULDBLOCK else { return nil }
-        return holder(describedIn: path)
+        return holder(describedIn: path, descriptor: fd)
     }
 
-    private static func holder(describedIn path: String) -> Holder {
+    /// Who holds the lock on the open file `fd`: what the file says, checked against the kernel's
+    /// list of locks (`/proc/locks`), since anyone who could write the file could write anything.
+    private static func holder(describedIn path: String, descriptor fd: Int32) -> Holder {
         let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let lines = text.split(separator: "\n").map(String.init)
-        return Holder(owner: lines.first ?? "of unknown pid", ledger: lines.dropFirst().first ?? "ledger it names nowhere")
+        var owner = lines.first ?? "of unknown pid"
+        var info = stat()
+        if fstat(fd, &info) == 0 {
+            let process = LockHolder.process(holdingInode: UInt64(info.st_ino), device: UInt64(info.st_dev))
+            let fileOwner = LockHolder.userName(UInt32(info.st_uid))
+            owner += " (the kernel: \(process.map { "process \($0.pid) (\($0.command)) of user \($0.user)" } ?? "held by a process of another host or namespace")"
+            if info.st_uid != geteuid() { owner += "; the lock file belongs to user \(fileOwner), not to image-inbox's user: remove it" }
+            owner += ")"
+        }
+        return Holder(owner: owner, ledger: lines.dropFirst().first ?? "ledger it names nowhere")
     }
 
     /// Who holds a lock, as its file says.
@@ -138,14 +152,17 @@ package final class InstanceLock: Sendable {
     }
 
     private static func lock(_ path: String, saying content: String) -> Attempt {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        // 0600: a user who could open the marker could flock it, and keep the daemon from starting.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o600)
         guard fd >= 0 else { return .unavailable(String(cString: strerror(errno))) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             defer { close(fd) }
             guard code == EWOULDBLOCK else { return .unavailable(String(cString: strerror(code))) }
-            return .heldBy(holder(describedIn: path))
+            return .heldBy(holder(describedIn: path, descriptor: fd))
         }
+        // A marker an earlier version made 0644 is the daemon's own: tighten it.
+        fchmod(fd, 0o600)
         ftruncate(fd, 0)
         _ = content.withCString { pwrite(fd, $0, strlen($0), 0) }
         return .locked(fd)
