@@ -28,7 +28,7 @@ struct CheckCommand: AsyncParsableCommand {
         }
         let check = ConfigurationCheck(settings)
         for finding in check.findings {
-            print("\(finding.isProblem ? "problem" : "ok"): \(finding.text)")
+            print("\(finding.severity.rawValue): \(finding.text)")
         }
         var ledgerProblem = false
         if let url = settings.ledgerURL {

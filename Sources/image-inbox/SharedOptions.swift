@@ -24,8 +24,11 @@ struct SharedOptions: ParsableArguments {
     @Option(name: .customLong("state-dir"), help: "Where the job ledger is kept.")
     var stateDir: String?
 
-    @Option(name: .customLong("ledger-url"), help: "A shared PostgreSQL ledger, postgres://USER@HOST/DB?sslmode=require (default: SQLite in the state directory).")
+    @Option(name: .customLong("ledger-url"), help: "A shared PostgreSQL ledger, postgres://USER@HOST/DB?sslmode=verify-full (default: SQLite in the state directory).")
     var ledgerURL: String?
+
+    @Option(name: .customLong("ledger-password-file"), help: "File holding the shared ledger's password (default: systemd's credential ledger-password, else the URL's).")
+    var ledgerPasswordFile: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
@@ -44,6 +47,7 @@ struct SharedOptions: ParsableArguments {
         put("api_key_file", apiKeyFile)
         put("model", model)
         put("state_dir", stateDir)
+        put("ledger_password_file", ledgerPasswordFile)
         put("log_level", logLevel)
         if let ledgerURL { values["ledger_url"] = ConfigValue(.string(ledgerURL), isSecret: true) }
         if dryRun { values["dry_run"] = ConfigValue(.bool(true), isSecret: false) }

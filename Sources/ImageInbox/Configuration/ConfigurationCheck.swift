@@ -2,14 +2,27 @@ import Foundation
 import Glibc
 
 /// What `image-inbox check` finds: each inbox's folder, permissions and watch mode, the key, the
-/// state directory and the inotify limits, as findings a person reads.
+/// state directory, a shared ledger's connection and the inotify limits, as findings a person reads.
 package struct ConfigurationCheck: Sendable {
     /// One thing checked.
     package struct Finding: Sendable, Equatable {
-        /// Whether it stops the daemon from working.
-        package var isProblem: Bool
-        /// What was found, and the remedy when it is a problem.
+        /// How much a finding matters; its raw value is how `check` labels it.
+        package enum Severity: String, Sendable {
+            /// As it should be.
+            case ok
+            /// It works, but less safely than it could; the text says what to change.
+            case warning
+            /// It stops the daemon from working.
+            case problem
+        }
+
+        /// How much it matters.
+        package var severity: Severity
+        /// What was found, and the remedy when it is not ok.
         package var text: String
+
+        /// Whether it stops the daemon from working.
+        package var isProblem: Bool { severity == .problem }
     }
 
     /// Everything found, in order.
@@ -48,6 +61,7 @@ package struct ConfigurationCheck: Sendable {
             }
         }
         checkStateDirectory(configuration.stateDirectory, ledgerIsShared: configuration.ledgerURL != nil)
+        if let url = configuration.ledgerURL { checkLedgerConnection(url) }
         if let group = configuration.output.group {
             checkOutputGroup(group, named: configuration.outputGroupName ?? String(group))
         }
@@ -110,12 +124,48 @@ package struct ConfigurationCheck: Sendable {
         }
     }
 
+    /// How the shared ledger's connection is protected, and where its password is written. A
+    /// server on this machine needs no TLS: nobody else is on the path.
+    private mutating func checkLedgerConnection(_ url: LedgerURL) {
+        let tls = url.tls
+        let mode = "sslmode=\(url.tlsMode.rawValue)"
+        let remedy = "use sslmode=verify-full, with sslrootcert=FILE naming the CA that signed the server's certificate"
+        if url.isLoopback {
+            ok("shared ledger on this machine (\(url.host), \(mode)): nobody else is on the path")
+        } else if tls.encryption == .off {
+            warning("shared ledger at \(url.host): not encrypted (\(mode)), so its password and every job cross the network in the clear; \(remedy)")
+        } else if tls.encryption == .ifOffered {
+            let unchecked = tls.verification == .nothing ? ", and the server's certificate is not checked" : ""
+            warning("shared ledger at \(url.host): not verified (\(mode) talks in the clear to a server that offers no TLS\(unchecked)); \(remedy)")
+        } else if tls.verification == .nothing {
+            warning("shared ledger at \(url.host): encrypted but not verified (\(mode) does not check the server's certificate, so anyone on the path can pose as the server and take the password); \(remedy)")
+        } else if tls.verification == .issuer && tls.rootCertificateFile == nil {
+            // libpq refuses verify-ca with the system's roots (sslrootcert=system): a public CA issues
+            // a certificate to anyone for a host they control, so only the host name keeps others out.
+            warning("shared ledger at \(url.host): weakly verified (\(mode) with the system's CAs accepts a certificate any public CA issued, for any host); \(remedy)")
+        } else {
+            let issuer = tls.rootCertificateFile.map { "the CA in \($0)" } ?? "a CA the system trusts"
+            let scope = tls.verification == .issuerAndHostName ? "to \(url.host) " : ""
+            let hostName = tls.verification == .issuerAndHostName ? "" : "; the host name is not checked"
+            ok("shared ledger at \(url.host): encrypted, its certificate checked as issued \(scope)by \(issuer)\(hostName) (\(mode))")
+        }
+        if let file = url.passwordFile {
+            ok("shared ledger's password read from \(file)")
+        } else if url.password != nil {
+            warning("shared ledger's password is written in ledger_url, visible in the configuration file; use ledger_password_file (or systemd's credential ledger-password) and take it out of the URL")
+        }
+    }
+
     private mutating func ok(_ text: String) {
-        findings.append(Finding(isProblem: false, text: text))
+        findings.append(Finding(severity: .ok, text: text))
+    }
+
+    private mutating func warning(_ text: String) {
+        findings.append(Finding(severity: .warning, text: text))
     }
 
     private mutating func problem(_ text: String) {
-        findings.append(Finding(isProblem: true, text: text))
+        findings.append(Finding(severity: .problem, text: text))
     }
 
     private static func folderCount(below root: String, limit: Int) -> Int {

@@ -98,7 +98,8 @@ package struct DaemonConfiguration: Sendable {
     ///
     /// - Parameters:
     ///   - reader: File, environment (`IMAGE_INBOX_*`) and flag values.
-    ///   - credentialsDirectory: systemd's `$CREDENTIALS_DIRECTORY`, where `api-key` may be.
+    ///   - credentialsDirectory: systemd's `$CREDENTIALS_DIRECTORY`, where `api-key` and
+    ///     `ledger-password` may be.
     ///   - defaultStateDirectory: Where the ledger goes when `state_dir` is not set.
     ///   - purpose: What must be present: inboxes and a key for the daemon, less for other commands.
     /// - Throws: ``ImageInboxError`` `invalidConfiguration` saying which setting is wrong and how to fix it.
@@ -186,6 +187,9 @@ package struct DaemonConfiguration: Sendable {
         if let text = reader.string(forKey: "ledger_url", isSecret: true) {
             var url = try LedgerURL(text)
             try url.readPassword(file: reader.string(forKey: "ledger_password_file"), credentialsDirectory: credentialsDirectory)
+            // Read now so that a missing sslrootcert stops the start (and shows in check) by name,
+            // instead of every connection failing later.
+            _ = try url.tls.settings()
             ledgerURL = url
         } else {
             ledgerURL = nil

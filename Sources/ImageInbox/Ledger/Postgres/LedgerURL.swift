@@ -1,5 +1,4 @@
 import Foundation
-import NIOSSL
 import PostgresNIO
 
 /// Where a shared ledger is: a `postgres://` URL as libpq takes it, with the password kept
@@ -7,8 +6,8 @@ import PostgresNIO
 ///
 /// `sslmode` follows libpq: `disable`; `prefer` (the default) and `require` encrypt without
 /// checking the certificate; `verify-ca` checks it against the trusted roots; `verify-full`
-/// checks the host name as well.
-package struct LedgerURL: Sendable, Equatable, CustomStringConvertible {
+/// checks the host name as well. ``LedgerTLS`` holds the details.
+package struct LedgerURL: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// libpq's `sslmode`.
     package enum TLSMode: String, Sendable, CaseIterable {
         case disable, prefer, require
@@ -26,17 +25,22 @@ package struct LedgerURL: Sendable, Equatable, CustomStringConvertible {
     package var database: String
     /// How the connection is encrypted and the server's certificate checked.
     package var tlsMode: TLSMode
-    /// The file of trusted roots (`sslrootcert`), for the verifying modes; the system's otherwise.
+    /// The file of trusted roots (`sslrootcert`); the system's when nil or `system`.
     package var rootCertificateFile: String?
     /// The role's password; never part of ``description``.
     package var password: String?
+    /// The file ``password`` was read from (`ledger_password_file` or systemd's credential
+    /// `ledger-password`); nil when it is the URL's own, or there is none.
+    package internal(set) var passwordFile: String?
 
     /// Parses `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=MODE&sslrootcert=FILE]`.
+    ///
+    /// As in libpq, `sslrootcert=system` trusts the system's roots and asks for `verify-full`.
     ///
     /// - Throws: ``ImageInboxError`` `invalidConfiguration` saying what is wrong.
     package init(_ text: String) throws(ImageInboxError) {
         func invalid(_ why: String) -> ImageInboxError {
-            ImageInboxError(code: .invalidConfiguration, message: "ledger_url \(why); it looks like postgres://image-inbox@db.example/inbox?sslmode=require.")
+            ImageInboxError(code: .invalidConfiguration, message: "ledger_url \(why); it looks like postgres://image-inbox@db.example/inbox?sslmode=verify-full.")
         }
         guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme ?? "") else {
             throw invalid("is not a postgres:// URL")
@@ -50,7 +54,8 @@ package struct LedgerURL: Sendable, Equatable, CustomStringConvertible {
         self.user = user.removingPercentEncoding ?? user
         self.database = database
         self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
-        var mode = TLSMode.prefer
+        var mode: TLSMode?
+        var rootFile: String?
         for item in components.queryItems ?? [] {
             switch item.name {
             case "sslmode":
@@ -59,12 +64,18 @@ package struct LedgerURL: Sendable, Equatable, CustomStringConvertible {
                 }
                 mode = value
             case "sslrootcert":
-                rootCertificateFile = item.value
+                rootFile = item.value.flatMap { $0.isEmpty ? nil : $0 }
             default:
                 throw invalid("has the parameter '\(item.name)', which image-inbox does not take (sslmode and sslrootcert are)")
             }
         }
-        self.tlsMode = mode
+        // libpq's rule: any certificate the system trusts is easy to get for a host one controls,
+        // so the system's roots mean something only when the host name is checked too.
+        if rootFile == "system" && (mode ?? .verifyFull) != .verifyFull {
+            throw invalid("has sslrootcert=system, which needs sslmode=verify-full (with the system's roots, only the host name check keeps another server out)")
+        }
+        self.rootCertificateFile = rootFile
+        self.tlsMode = mode ?? (rootFile == "system" ? .verifyFull : .prefer)
     }
 
     /// The URL without its password, for logs and `status`.
@@ -72,32 +83,34 @@ package struct LedgerURL: Sendable, Equatable, CustomStringConvertible {
         "postgres://\(user)@\(host)\(port == 5432 ? "" : ":\(port)")/\(database)?sslmode=\(tlsMode.rawValue)"
     }
 
-    /// The TLS settings libpq's mode asks for: postgres-nio's `.require` verifies the
-    /// certificate by default, so each mode is mapped explicitly.
-    func tlsConfiguration() -> TLSConfiguration? {
-        guard tlsMode != .disable else { return nil }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        switch tlsMode {
-        case .disable, .prefer, .require:
-            tls.certificateVerification = .none
-        case .verifyCA:
-            tls.certificateVerification = .noHostnameVerification
-        case .verifyFull:
-            tls.certificateVerification = .fullVerification
-        }
-        if let rootCertificateFile { tls.trustRoots = .file(rootCertificateFile) }
-        return tls
+    /// The URL without its password, as ``description``.
+    package var debugDescription: String { description }
+
+    /// Its parts without the password, so that `dump` does not show it either.
+    package var customMirror: Mirror {
+        Mirror(
+            self,
+            children: [
+                "host": host, "port": port, "user": user, "database": database, "tlsMode": tlsMode,
+                "rootCertificateFile": rootCertificateFile as Any, "password": password == nil ? "none" : "[redacted]",
+                "passwordFile": passwordFile as Any,
+            ],
+            displayStyle: .struct
+        )
     }
 
-    /// The pool's configuration.
-    func clientConfiguration(connections: Int) -> PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS =
-            switch (tlsMode, tlsConfiguration()) {
-            case (.prefer, let tls?): .prefer(tls)
-            case (_, let tls?): .require(tls)
-            case (_, nil): .disable
-            }
-        var configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+    /// The TLS its `sslmode` and `sslrootcert` ask for.
+    package var tls: LedgerTLS { LedgerTLS(mode: tlsMode, rootCertificateFile: rootCertificateFile) }
+
+    /// Whether the server is this machine, so that nobody else is on the path to it.
+    package var isLoopback: Bool {
+        let address = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        return address.lowercased() == "localhost" || address.hasPrefix("127.") || address == "::1"
+    }
+
+    /// The pool's configuration, with `tls` from ``LedgerTLS/settings()``.
+    func clientConfiguration(connections: Int, tls: LedgerTLS.Settings) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls.client)
         configuration.options.maximumConnections = connections
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.additionalStartupParameters = [("application_name", "image-inbox")]
@@ -105,28 +118,12 @@ package struct LedgerURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// One connection's configuration (the listener's, outside the pool).
-    func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS =
-            switch (tlsMode, tlsConfiguration()) {
-            case (.prefer, let tls?): .prefer(try NIOSSLContext(configuration: tls))
-            case (_, let tls?): .require(try NIOSSLContext(configuration: tls))
-            case (_, nil): .disable
-            }
-        var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: tls)
+    ///
+    /// - Throws: NIOSSL's error when the TLS configuration can't become a context.
+    func connectionConfiguration(tls: LedgerTLS.Settings) throws -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: try tls.connection())
         configuration.options.connectTimeout = .seconds(5)
         configuration.options.additionalStartupParameters = [("application_name", "image-inbox")]
         return configuration
-    }
-
-    /// The password from `file`, else from systemd's credential `ledger-password`, else the URL's.
-    ///
-    /// - Throws: ``ImageInboxError`` `invalidConfiguration` when the file can't be read.
-    package mutating func readPassword(file: String?, credentialsDirectory: String?) throws(ImageInboxError) {
-        let credential = credentialsDirectory.map { $0 + "/ledger-password" }
-        guard let path = file ?? credential.flatMap({ FileManager.default.fileExists(atPath: $0) ? $0 : nil }) else { return }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImageInboxError(code: .invalidConfiguration, message: "Can't read the ledger's password file '\(path)'. Check that it exists and the daemon's user may read it.")
-        }
-        password = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -97,7 +97,7 @@ extension PostgresLedger {
     /// Runs `body` on a connection of its own, made now: a server that is away or a wrong
     /// password fails at once, where the pool would keep trying.
     func withOwnConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
-        let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: logger)
+        let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(tls: tls), id: 0, logger: logger)
         do {
             let result = try await body(connection)
             try? await connection.close()

@@ -26,6 +26,8 @@ package final class PostgresLedger: JobLedger, Service {
     /// The pool's own loop, from open to close.
     private let clientTask: Task<Void, Never>
     let url: LedgerURL
+    /// How its connections are encrypted, with the trusted roots read once, at open.
+    let tls: LedgerTLS.Settings
     let inboxes: SharedInboxes
     /// This process's id among the hosts: a new one at each start.
     package let hostID: String
@@ -60,12 +62,14 @@ package final class PostgresLedger: JobLedger, Service {
     /// - Parameters:
     ///   - inboxes: This host's inboxes by name.
     ///   - lease: How long a silent host keeps its jobs; it heartbeats three times in that time.
-    /// - Throws: ``ImageInboxError`` `ledgerFailed` naming the server (never the password) and why.
+    /// - Throws: ``ImageInboxError`` `ledgerFailed` naming the server (never the password) and why;
+    ///   `invalidConfiguration` naming a `sslrootcert` that can't be read.
     package static func open(
         _ url: LedgerURL, inboxes: SharedInboxes, lease: Duration = .seconds(30), concurrency: Int = 4,
         access: Access, metrics: DaemonMetrics? = nil, logger: Logger
     ) async throws(ImageInboxError) -> PostgresLedger {
-        let ledger = PostgresLedger(url: url, inboxes: inboxes, lease: lease, connections: max(4, concurrency + 2), metrics: metrics, logger: logger)
+        let tls = try url.tls.settings()
+        let ledger = PostgresLedger(url: url, tls: tls, inboxes: inboxes, lease: lease, connections: max(4, concurrency + 2), metrics: metrics, logger: logger)
         do {
             switch access {
             case .daemon:
@@ -92,21 +96,22 @@ package final class PostgresLedger: JobLedger, Service {
             ledger.close()
             throw ImageInboxError(
                 code: .ledgerFailed,
-                message: "Can't use the job ledger at \(url): \(Self.describe(error)). Check that the server runs, that ledger_url names it, and the password.",
+                message: "Can't use the job ledger at \(url): \(Self.describe(error)). Check that the server runs, that ledger_url names it (and its sslmode and sslrootcert fit the server's certificate), and the password.",
                 cause: error
             )
         }
         return ledger
     }
 
-    private init(url: LedgerURL, inboxes: SharedInboxes, lease: Duration, connections: Int, metrics: DaemonMetrics?, logger: Logger) {
+    private init(url: LedgerURL, tls: LedgerTLS.Settings, inboxes: SharedInboxes, lease: Duration, connections: Int, metrics: DaemonMetrics?, logger: Logger) {
         self.url = url
+        self.tls = tls
         self.inboxes = inboxes
         self.lease = lease
         self.metrics = metrics
         self.logger = logger
         self.hostID = JobRecord.makeID()
-        let client = PostgresClient(configuration: url.clientConfiguration(connections: connections), backgroundLogger: logger)
+        let client = PostgresClient(configuration: url.clientConfiguration(connections: connections, tls: tls), backgroundLogger: logger)
         self.client = client
         // The pool runs from open to close: one-shot commands use it without a service group.
         self.clientTask = Task { await client.run() }
@@ -187,7 +192,7 @@ package final class PostgresLedger: JobLedger, Service {
     private func listen() async {
         while !Task.isCancelled {
             do {
-                let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 1, logger: logger)
+                let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(tls: tls), id: 1, logger: logger)
                 try await withTaskCancellationHandler {
                     try await withThrowingDiscardingTaskGroup { group in
                         group.addTask {
