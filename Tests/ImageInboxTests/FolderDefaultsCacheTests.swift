@@ -52,11 +52,14 @@ struct FolderDefaultsCacheTests {
         }
     }
 
-    @Test func aSymlinkedDefaultsFileIsNotFollowed() throws {
+    @Test func aSymlinkedDefaultsFileIsNotFollowedNorTakenForNone() throws {
         try Self.withInbox { inbox in
             try Self.write("quality: high\n", to: inbox + "/elsewhere.yaml", modified: Date())
             try FileManager.default.createSymbolicLink(atPath: inbox + "/image-inbox.yaml", withDestinationPath: inbox + "/elsewhere.yaml")
-            #expect(try FolderDefaultsCache().parameters(for: inbox, inbox: inbox).quality == nil)
+            let cache = FolderDefaultsCache()
+            #expect(cache.unreadableDefaults(for: inbox + "/posters", inbox: inbox)?.reason == .symbolicLink)
+            let error = #expect(throws: ImageInboxError.self) { try cache.parameters(for: inbox + "/posters", inbox: inbox) }
+            #expect(error?.message.contains("symbolic link") == true, "\(error?.message ?? "")")
         }
     }
 

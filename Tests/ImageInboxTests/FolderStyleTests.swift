@@ -42,6 +42,39 @@ struct FolderStyleTests {
         }
     }
 
+    @Test func aLockedTemplateBeatsADeeperFoldersTemplateAndThePresetAFileChooses() throws {
+        try FolderDefaultsCacheTests.withInbox { inbox in
+            try FolderDefaultsCacheTests.write("locked:\n  prompt_template: \"{prompt}. Brand style.\"\n", to: inbox + "/image-inbox.yaml", modified: Date())
+            try FolderDefaultsCacheTests.write(
+                "prompt_template: \"{prompt}. Team style.\"\nlocked: {prompt_template: \"Deeper lock: {prompt}\"}\npresets:\n  loud: {prompt_template: \"LOUD {prompt}\"}\n",
+                to: inbox + "/posters/image-inbox.yaml", modified: Date()
+            )
+            let style = try FolderDefaultsCache().style(for: inbox + "/posters", inbox: inbox)
+            #expect(try style.resolve(frontMatter: ImageParameters(), preset: nil, prompt: "A fox", over: ImageParameters()).prompt == "A fox. Brand style.")
+            #expect(try style.resolve(frontMatter: ImageParameters(), preset: "loud", prompt: "A fox", over: ImageParameters()).prompt == "A fox. Brand style.")
+            #expect(try style.resolve(frontMatter: ImageParameters(), preset: "loud", prompt: "Fix", templated: false, over: ImageParameters()).prompt == "Fix")
+
+            // Where no upper folder locks it, a folder's own lock holds over its presets.
+            let team = try FolderDefaultsCache().style(for: inbox + "/posters", inbox: inbox + "/posters")
+            #expect(try team.resolve(frontMatter: ImageParameters(), preset: "loud", prompt: "A fox", over: ImageParameters()).prompt == "Deeper lock: A fox")
+        }
+    }
+
+    @Test func aLockedOutputNameBeatsACSVRowsNameAndAnUnlockedOneDoesNot() throws {
+        let rows = try #require(try BatchDocument.read(Data("prompt,name\nA mug,mug\nA plate,\n".utf8), path: "/in/shots.csv"))
+        #expect(rows.entries.map(\.parameters.outputName) == ["mug", nil], "a row's name is its output_name")
+        let locked = FolderStyle(defaults: ImageParameters(outputName: "{name}-{size}"), locked: ImageParameters(outputName: "brand-{name}-{index}"))
+        let free = FolderStyle(defaults: ImageParameters(outputName: "{name}-{size}"))
+        for entry in rows.entries {
+            let resolved = try locked.resolve(frontMatter: entry.parameters, preset: entry.preset, prompt: entry.prompt, over: ImageParameters())
+            #expect(resolved.parameters.outputName == "brand-{name}-{index}")
+        }
+        let named = try free.resolve(frontMatter: rows.entries[0].parameters, preset: nil, prompt: "A mug", over: ImageParameters())
+        #expect(named.parameters.outputName == "mug")
+        let unnamed = try free.resolve(frontMatter: rows.entries[1].parameters, preset: nil, prompt: "A plate", over: ImageParameters())
+        #expect(unnamed.parameters.outputName == "{name}-{size}")
+    }
+
     @Test func anUnknownPresetIsRefusedWithTheNearestName() throws {
         try FolderDefaultsCacheTests.withInbox { inbox in
             try FolderDefaultsCacheTests.write(Self.brand, to: inbox + "/image-inbox.yaml", modified: Date())
@@ -56,6 +89,7 @@ struct FolderStyleTests {
         ("prompt_template: \"Flat vector\"\n", "has no {prompt}"),
         ("presets:\n  poster: {sise: 1024x1536}\n", "Unknown key 'sise' (line 2) in the preset 'poster'"),
         ("locked: {qualty: low}\n", "Unknown key 'qualty' (line 1) in the locked: of the folder defaults"),
+        ("locked: {prompt_template: \"Flat vector\"}\n", "prompt_template in the locked: of the folder defaults"),
         ("locked: low\n", "locked: in the folder defaults"),
         ("presets: [poster]\n", "presets: in the folder defaults"),
     ])

@@ -17,10 +17,12 @@ package struct BatchDocument: Sendable {
         /// The line it starts on.
         package var line: Int
         package var prompt: String
-        /// Its own parameters (a CSV row's columns) over the file's front matter.
+        /// Its own parameters (a CSV row's columns, its `name` as its `output_name`) over the
+        /// file's front matter.
         package var parameters: ImageParameters
         package var preset: String?
-        /// A CSV row's `name`: its results' name instead of `NAME-001`.
+        /// A CSV row's `name`: its results' name instead of `NAME-001`, unless a folder locked
+        /// `output_name` (a lock wins over a row's name as over any column).
         package var name: String?
         /// Why the entry cannot be sent, found when the file was read.
         package var problem: ImageInboxError?
@@ -147,7 +149,12 @@ package struct BatchDocument: Sendable {
                 entry.parameters = try ImageParameters(
                     mapping: values.filter { ImageParameters.keys.contains($0.key) }, origin: "row on line \(record.line)"
                 ).layered(over: shared)
-                if let name = entry.name { _ = try OutputName(name) }
+                if let name = entry.name {
+                    _ = try OutputName(name)
+                    // The row's name is its output_name, over an output_name column: so the folders'
+                    // locks apply to it as to every other value of the row.
+                    entry.parameters.outputName = name
+                }
                 if let problem = promptProblem(prompt) { throw problem }
             } catch {
                 entry.problem = error

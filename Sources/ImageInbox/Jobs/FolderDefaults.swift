@@ -1,4 +1,5 @@
 import Foundation
+import Inotify
 import Yams
 
 /// A folder's own settings: `image-inbox.yaml` in any folder of an inbox sets, for that folder and
@@ -24,11 +25,30 @@ package enum FolderDefaults {
         return folders
     }
 
-    /// What one defaults file sets, or nil when it cannot be read as a regular file.
+    /// One defaults file as found.
+    enum Contents: Sendable {
+        /// There is none (or it went since it was seen).
+        case absent
+        /// What it sets.
+        case style(FolderStyle)
+        /// It is there but cannot be read: its folder's jobs wait rather than run without it.
+        case unreadable(UnreadableFolderDefaults.Reason)
+    }
+
+    /// What one defaults file sets, or why it cannot be read.
     ///
+    /// - Parameter size: The file's size from its `lstat`, for the message about a large one.
     /// - Throws: ``ImageInboxError`` `invalidParameter` naming the file (and the line) when it is wrong.
-    static func read(_ path: String) throws(ImageInboxError) -> FolderStyle? {
-        guard case .success(let bytes) = FileSystem.readRegularFile(path, limit: maximumFileSize) else { return nil }
+    static func read(_ path: String, size: Int64) throws(ImageInboxError) -> Contents {
+        switch FileSystem.readRegularFile(path, limit: maximumFileSize) {
+        case .success(let bytes): return .style(try style(parsing: bytes, path: path))
+        case .failure(let error):
+            guard let reason = UnreadableFolderDefaults.Reason(code: error.code, size: size) else { return .absent }
+            return .unreadable(reason)
+        }
+    }
+
+    private static func style(parsing bytes: [UInt8], path: String) throws(ImageInboxError) -> FolderStyle {
         let document: Node?
         do {
             document = try GuardedYAML.compose(String(decoding: bytes, as: UTF8.self), maximumBytes: maximumFileSize)
@@ -56,9 +76,11 @@ package enum FolderDefaults {
         }
         if let locked = document["locked"] {
             let lockedOrigin = "locked: of the \(origin)"
+            let lockedMapping = try Self.mapping(locked, what: "locked:", origin: origin)
             style.locked = try ImageParameters(
-                mapping: try Self.mapping(locked, what: "locked:", origin: origin), origin: lockedOrigin, keyLines: GuardedYAML.keyLines(of: locked)
+                mapping: lockedMapping, origin: lockedOrigin, extraKeys: ["prompt_template"], keyLines: GuardedYAML.keyLines(of: locked)
             )
+            style.lockedPromptTemplate = try template(lockedMapping["prompt_template"], origin: lockedOrigin)
         }
         if let presets = document["presets"] {
             guard case .mapping(let byName) = presets else {

@@ -8,28 +8,47 @@ import Synchronization
 /// mtime (`cp -p`, `rsync -t --inplace`) and a `chmod` that makes an unreadable file readable.
 /// On NFS, the `stat` answers from the client's attribute cache, so an edit there may apply a
 /// few seconds late.
+///
+/// A file that is there but cannot be read (``UnreadableFolderDefaults``) is never skipped as
+/// if absent: ``unreadableDefaults(for:inbox:)`` names it so that jobs below it wait, and the
+/// cache keeps which sources wait for it (``FolderRulesWaits``), as the one place that knows
+/// when such a file changed. Every method blocks on the file system: call them off Swift's
+/// cooperative pool.
 package final class FolderDefaultsCache: Sendable {
+    /// One file as last found.
+    private enum State: Sendable {
+        case style(FolderStyle)
+        case invalid(ImageInboxError)
+        case unreadable(UnreadableFolderDefaults)
+    }
+
     private struct Entry: Sendable {
         var version: FileSystem.Version
-        var style: Result<FolderStyle, ImageInboxError>
+        var state: State
     }
 
     /// Past this many files the cache starts again (one entry per folder holding defaults).
     static let maximumEntries = 4096
 
     private let entries = Mutex<[String: Entry]>([:])
+    private let waits = Mutex(FolderRulesWaits())
 
     package init() {}
 
     /// The style that applies to files in `directory`: every `image-inbox.yaml` from the inbox
     /// root down to `directory`, deeper folders winning but for what an upper one locked.
     ///
-    /// - Throws: ``ImageInboxError`` `invalidParameter` naming the defaults file that is wrong.
+    /// - Throws: ``ImageInboxError`` `invalidParameter` naming the defaults file that is wrong
+    ///   or cannot be read.
     package func style(for directory: String, inbox: String) throws(ImageInboxError) -> FolderStyle {
         var result = FolderStyle()
-        for folder in FolderDefaults.folders(from: directory, inbox: inbox).reversed() {
-            guard let deeper = try style(at: folder + "/" + FolderDefaults.fileName) else { continue }
-            result = result.applying(deeper: deeper)
+        for path in Self.paths(for: directory, inbox: inbox) {
+            switch state(at: path) {
+            case nil: continue
+            case .style(let deeper): result = result.applying(deeper: deeper)
+            case .invalid(let error): throw error
+            case .unreadable(let file): throw file.error
+            }
         }
         return result
     }
@@ -39,28 +58,72 @@ package final class FolderDefaultsCache: Sendable {
         try style(for: directory, inbox: inbox).defaults
     }
 
-    private func style(at path: String) throws(ImageInboxError) -> FolderStyle? {
-        guard let version = FileSystem.version(of: path), version.identity.isRegularFile else {
+    /// The uppermost `image-inbox.yaml` from the inbox root down to `directory` that is there
+    /// but cannot be read; nil when every one there can be (a wrong one is not unreadable: its
+    /// jobs report it).
+    package func unreadableDefaults(for directory: String, inbox: String) -> UnreadableFolderDefaults? {
+        for path in Self.paths(for: directory, inbox: inbox) {
+            if case .unreadable(let file) = state(at: path) { return file }
+        }
+        return nil
+    }
+
+    /// Sets `source` waiting for the unreadable `file`.
+    package func hold(_ source: SettledSource, on file: UnreadableFolderDefaults) -> FolderRulesWaits.Decision {
+        waits.withLock { $0.hold(source, on: file) }
+    }
+
+    /// Ends the waits for files that changed since they were found unreadable: fixed, or at
+    /// least different, so that their sources are looked at again.
+    ///
+    /// - Returns: The waits ended.
+    package func releaseChangedWaits() -> [FolderRulesWaits.Hold] {
+        let waitedFor = waits.withLock { $0.files }
+        guard !waitedFor.isEmpty else { return [] }
+        let changed = waitedFor.filter { file in
+            guard case .unreadable(let now) = state(at: file.path) else { return true }
+            return now != file
+        }
+        guard !changed.isEmpty else { return [] }
+        return waits.withLock { $0.release(changed) }
+    }
+
+    /// The defaults files that apply to `directory`, the inbox root's first.
+    private static func paths(for directory: String, inbox: String) -> [String] {
+        FolderDefaults.folders(from: directory, inbox: inbox).reversed().map { $0 + "/" + FolderDefaults.fileName }
+    }
+
+    /// The file at `path` as it is now; nil when there is none.
+    private func state(at path: String) -> State? {
+        guard let version = FileSystem.version(of: path) else {
             entries.withLock { _ = $0.removeValue(forKey: path) }
             return nil
         }
         if let entry = entries.withLock({ $0[path] }), entry.version == version {
-            return try entry.style.get()
+            return entry.state
         }
         // Read after the stat: a change in between leaves a version that no longer matches, so
         // the next job reads the file again.
-        let style: Result<FolderStyle, ImageInboxError>
+        let state: State
         do throws(ImageInboxError) {
-            // A file that could not be read is not remembered: the next job tries it again.
-            guard let read = try FolderDefaults.read(path) else { return nil }
-            style = .success(read)
+            switch try FolderDefaults.read(path, size: version.identity.size) {
+            case .absent:
+                return nil
+            case .style(let style):
+                state = .style(style)
+            case .unreadable(let reason):
+                let file = UnreadableFolderDefaults(path: path, reason: reason, version: version)
+                // One that may pass without the file changing is not remembered: the next look reads it again.
+                guard reason.lasts else { return .unreadable(file) }
+                state = .unreadable(file)
+            }
         } catch {
-            style = .failure(error)
+            state = .invalid(error)
         }
         entries.withLock { entries in
             if entries.count >= Self.maximumEntries { entries.removeAll() }
-            entries[path] = Entry(version: version, style: style)
+            entries[path] = Entry(version: version, state: state)
         }
-        return try style.get()
+        return state
     }
 }

@@ -3,9 +3,10 @@
 /// folder's admin locked.
 ///
 /// A file's parameters are, lowest first: the configuration's defaults, the folders' defaults
-/// (deeper folders winning), the preset its front matter names, its own front matter, and last
-/// the locked values, which nothing below can change: not front matter, not a preset, not a
-/// deeper folder's `image-inbox.yaml`.
+/// (deeper folders winning), the preset its front matter names, its own front matter (a CSV
+/// row's columns and its `name`), and last the locked values, which nothing below can change:
+/// not front matter, not a preset, not a CSV column, not a deeper folder's `image-inbox.yaml`.
+/// A locked `prompt_template` holds the same way over a deeper folder's template and a preset's.
 package struct FolderStyle: Sendable, Equatable {
     /// A named set of parameters and a prompt template, chosen with `preset: NAME`.
     package struct Preset: Sendable, Equatable {
@@ -26,6 +27,8 @@ package struct FolderStyle: Sendable, Equatable {
     package var presets: [String: Preset]
     /// The locked values; an upper folder's lock wins over a deeper one's.
     package var locked: ImageParameters
+    /// The locked prompt template (`locked: {prompt_template: …}`); an upper folder's wins.
+    package var lockedPromptTemplate: PromptTemplate?
     /// The daily budgets of the folder and every folder above it that sets one: each applies.
     package var budgets: [FolderBudget]
 
@@ -34,12 +37,14 @@ package struct FolderStyle: Sendable, Equatable {
         promptTemplate: PromptTemplate? = nil,
         presets: [String: Preset] = [:],
         locked: ImageParameters = ImageParameters(),
+        lockedPromptTemplate: PromptTemplate? = nil,
         budgets: [FolderBudget] = []
     ) {
         self.defaults = defaults
         self.promptTemplate = promptTemplate
         self.presets = presets
         self.locked = locked
+        self.lockedPromptTemplate = lockedPromptTemplate
         self.budgets = budgets
     }
 
@@ -50,6 +55,7 @@ package struct FolderStyle: Sendable, Equatable {
             promptTemplate: deeper.promptTemplate ?? promptTemplate,
             presets: presets.merging(deeper.presets) { _, deeper in deeper },
             locked: locked.layered(over: deeper.locked),
+            lockedPromptTemplate: lockedPromptTemplate ?? deeper.lockedPromptTemplate,
             budgets: budgets + deeper.budgets
         )
     }
@@ -57,7 +63,8 @@ package struct FolderStyle: Sendable, Equatable {
     /// The parameters and the prompt to send for a file.
     ///
     /// - Parameters:
-    ///   - frontMatter: The file's own parameters.
+    ///   - frontMatter: The file's own parameters (a batch entry's: its row's columns and
+    ///     `name` over the file's front matter).
     ///   - preset: The preset its front matter (or CSV row) names, if any.
     ///   - prompt: The file's prompt, put into the template.
     ///   - templated: false for an edit's instruction, which is sent as written.
@@ -84,7 +91,7 @@ package struct FolderStyle: Sendable, Equatable {
             preset = found
         }
         let parameters = locked.layered(over: frontMatter.layered(over: preset.parameters.layered(over: defaults.layered(over: configured))))
-        let template = templated ? (preset.promptTemplate ?? promptTemplate) : nil
+        let template = templated ? (lockedPromptTemplate ?? preset.promptTemplate ?? promptTemplate) : nil
         return (parameters, template?.filled(with: prompt) ?? prompt)
     }
 }

@@ -28,6 +28,7 @@ extension JobRunner {
             return .finished
         }
         if let paused = await pauseWhileTooMuchIsHeld() { return paused }
+        if await waitsForFolderRules(source, logger: logger) { return .finished }
         if source.folder == nil {
             let folder = SourceName(path: source.path).directory
             source.folder = await FileSystem.offloaded { FileSystem.identity(of: folder) }

@@ -68,16 +68,19 @@ enum JobWork: Sendable {
         switch self {
         case .generation(let request, let entry):
             let name = SourceName(path: source.path)
-            // A CSV row's `name` first, then `output_name`, then the source's name (numbered for an entry).
-            guard let outputName = entry?.name ?? request.parameters.outputName else {
+            // The request's `output_name` already holds a CSV row's `name` (the row's own
+            // output_name), unless a folder locked output_name: then the lock wins, as over any
+            // column. Without either, the source's name (numbered for an entry).
+            guard let outputName = request.parameters.outputName ?? entry?.name else {
                 return entry.map { name.stem + "-" + String(format: "%03d", $0.index) } ?? name.stem
             }
             var rendered = outputName.render(
                 name: SourceName(path: name.stem).fileName, index: entry?.index ?? 1, created: created, parameters: request.parameters,
                 preset: request.parameters.preset
             )
-            // A folder's template without {index} would give every entry of a file one name.
-            if let entry, entry.name == nil, !outputName.template.contains("{index}") { rendered += String(format: "-%03d", entry.index) }
+            // A template that is not the row's own name, without {index}, would give every entry of
+            // a file one name.
+            if let entry, entry.name != outputName, !outputName.template.contains("{index}") { rendered += String(format: "-%03d", entry.index) }
             return name.directory + "/" + rendered
         case .edit(_, let bundle):
             // An edit's results keep their marked names: another name could be taken for a bundle image.
@@ -107,10 +110,13 @@ enum JobWork: Sendable {
     }
 }
 
-/// How the results of a batch file's entry are named: `NAME-007`, or its CSV row's `name`.
+/// How the results of a batch file's entry are named: `NAME-007`, or its CSV row's `name`
+/// (unless a folder locked `output_name`).
 struct BatchEntryName: Sendable {
     /// The entry's number in its file, from 1.
     var index: Int
-    /// The row's `name` (a name or an `output_name` template).
+    /// The row's `name` (a name or an `output_name` template). It is also the entry's
+    /// `output_name`, under the folders' locks; here it tells a row's own name, which is not
+    /// numbered, from a template of the folder's or the file's, which is.
     var name: OutputName?
 }
