@@ -5,27 +5,33 @@ import NIOPosix
 import ServiceLifecycle
 
 /// Serves `GET /metrics` in Prometheus's text format on ``MetricsAddress``, as a service of the
-/// daemon's group: bound at start, closed at graceful shutdown.
+/// daemon's group: bound at start, closed (with every connection) at graceful shutdown.
 ///
 /// A small NIOHTTP1 handler rather than a web framework: the daemon's memory is a benchmark
 /// figure, and one route needs no router. Each scrape asks `render` for the page (which reads
-/// the ledger for the gauges) off the event loop.
+/// the ledger for the gauges) off the event loop. Whoever reaches the port holds no more than
+/// ``Limits`` allows: a few connections, each for a few seconds without a request, each
+/// request small and without a body.
 package final class MetricsServer: Service {
     private let address: MetricsAddress
+    private let limits: Limits
     private let render: @Sendable () async -> [UInt8]
     private let logger: Logger
     private let onBound: @Sendable (Int) -> Void
 
     /// - Parameters:
+    ///   - limits: What a connection may hold; the defaults suit any Prometheus.
     ///   - render: Makes the page for one scrape.
     ///   - onBound: Called with the port once the listener is bound (the chosen one for port 0).
     package init(
         address: MetricsAddress,
+        limits: Limits = Limits(),
         logger: Logger,
         onBound: @escaping @Sendable (Int) -> Void = { _ in },
         render: @escaping @Sendable () async -> [UInt8]
     ) {
         self.address = address
+        self.limits = limits
         self.render = render
         self.logger = logger
         self.onBound = onBound
@@ -33,14 +39,33 @@ package final class MetricsServer: Service {
 
     package func run() async throws {
         let render = self.render
+        let connections = MetricsConnections(capacity: limits.maximumConnections)
+        let idleTimeout = TimeAmount(limits.idleTimeout)
+        let decoderLimits = Self.decoderLimits(limits)
         let channel: any Channel
         do {
             channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        // NIO 2.101 adds an AcceptBackoffHandler only when binding through the async
+                        // API, not through this future-returning `bind`. Without one, an `accept`
+                        // failing with EMFILE (which NIO does not treat as fatal) leaves the listening
+                        // socket readable, and its event loop retries at once, forever: a spinning
+                        // daemon. With it, accepting pauses for a second after such an error.
+                        try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler(shouldForwardIOErrorCaught: false))
+                        try channel.pipeline.syncOperations.addHandler(MetricsConnectionLimiter(connections: connections))
+                    }
+                }
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(MetricsHandler(render: render))
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                            withErrorHandling: true,
+                            withEncoderConfiguration: .init(),
+                            withDecoderLimitConfiguration: decoderLimits
+                        )
+                        let handler = MetricsHandler(render: render, connections: connections, idleTimeout: idleTimeout)
+                        try channel.pipeline.syncOperations.addHandler(handler)
                     }
                 }
                 .bind(host: address.host, port: address.port)
@@ -52,73 +77,25 @@ package final class MetricsServer: Service {
             return
         }
         let port = channel.localAddress?.port ?? address.port
-        logger.info("Serving metrics", metadata: ["metrics.url": "http://\(MetricsAddress(host: address.host, port: port))/metrics"])
+        logger.info(
+            "Serving metrics",
+            metadata: [
+                "metrics.url": "http://\(MetricsAddress(host: address.host, port: port))/metrics",
+                "metrics.max_connections": "\(limits.maximumConnections)",
+            ]
+        )
         onBound(port)
         try? await gracefulShutdown()
         try? await channel.close()
-    }
-}
-
-/// Answers one connection's requests: the metrics for `GET /metrics`, 404 or 405 otherwise.
-private final class MetricsHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let render: @Sendable () async -> [UInt8]
-    private var request: HTTPRequestHead?
-
-    init(render: @escaping @Sendable () async -> [UInt8]) {
-        self.render = render
+        connections.closeAll()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            request = head
-        case .body:
-            break
-        case .end:
-            guard let head = request else { return }
-            request = nil
-            let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-            guard path == "/metrics" else {
-                respond(context, head, status: .notFound, body: Array("Not found: the metrics are at /metrics.\n".utf8))
-                return
-            }
-            guard head.method == .GET || head.method == .HEAD else {
-                respond(context, head, status: .methodNotAllowed, body: Array("Only GET.\n".utf8))
-                return
-            }
-            let promise = context.eventLoop.makePromise(of: [UInt8].self)
-            promise.completeWithTask { [render] in await render() }
-            let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            promise.futureResult.whenSuccess { page in
-                let (handler, context) = loopBound.value
-                handler.respond(context, head, status: .ok, body: page, contentType: "text/plain; version=0.0.4; charset=utf-8")
-            }
-        }
-    }
-
-    private func respond(
-        _ context: ChannelHandlerContext,
-        _ request: HTTPRequestHead,
-        status: HTTPResponseStatus,
-        body: [UInt8],
-        contentType: String = "text/plain; charset=utf-8"
-    ) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
-        if !request.isKeepAlive { headers.add(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: request.version, status: status, headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        if request.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
-        }
-        let keepAlive = request.isKeepAlive
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            if !keepAlive { loopBound.value.close(promise: nil) }
-        }
+    /// NIO's parser counts the request target and the header names and values against its
+    /// limits, which is what a large request head is made of.
+    private static func decoderLimits(_ limits: Limits) -> NIOHTTPDecoderLimitConfiguration {
+        var configuration = NIOHTTPDecoderLimitConfiguration()
+        configuration.maxHeaderFieldSize = limits.maximumRequestHeadBytes
+        configuration.maxHeaderListSize = limits.maximumRequestHeadBytes
+        return configuration
     }
 }
