@@ -241,6 +241,23 @@ else
     pass "the key appears nowhere in the journal ($(inside journalctl -o export --no-pager | grep -a -c '^MESSAGE=') entries checked)"
 fi
 
+log "the state directory is the daemon's alone; the unit's exposure stays low"
+state_mode=$(inside stat -c %a /var/lib/image-inbox)
+[ "$state_mode" = 700 ] && pass "the state directory is 0700" || fail "the state directory is $state_mode, not 0700"
+marker_mode=$(inside stat -c %a /srv/image-inbox/team/.image-inbox.lock)
+[ "$marker_mode" = 600 ] && pass "the inbox's lock marker is 0600" || fail "the inbox's lock marker is $marker_mode, not 0600"
+exposure=$(inside systemd-analyze security image-inbox --no-pager 2>/dev/null | sed -n 's/.*Overall exposure level for image-inbox.service: \([0-9.]*\).*/\1/p')
+if [ -n "$exposure" ] && awk "BEGIN { exit !($exposure <= 2.0) }"; then
+    pass "systemd-analyze security: exposure $exposure (at most 2.0)"
+else
+    fail "systemd-analyze security: exposure '${exposure}' (at most 2.0 expected)"
+fi
+limits=$(inside systemctl show -p StartLimitBurst,StartLimitIntervalUSec,LimitNOFILE image-inbox | tr '\n' ' ')
+case "$limits" in
+*StartLimitBurst=5*LimitNOFILE=65536*|*LimitNOFILE=65536*StartLimitBurst=5*) pass "start limit and file limit: $limits" ;;
+*) fail "start limit and file limit: $limits" ;;
+esac
+
 if [ "$failures" -gt 0 ]; then
     echo "systemd system test: $failures failed"
     inside journalctl -u image-inbox -o short-monotonic --no-pager | tail -40
