@@ -112,6 +112,19 @@ import Glibc
         #expect(!sent.contains(0xEE))
     }
 
+    /// A scan that meets a folder swapped for a link removes no temp file there.
+    @Test func aScanThroughALinkedFolderRemovesNothingOutside() throws {
+        defer { cleanUp() }
+        try Data([1]).write(to: URL(fileURLWithPath: outside + "/.image-inbox-abc.tmp"))
+        let scan = InboxScanner(ignoreRules: IgnoreRules()).scanFolder(inbox + "/sub/link", removingStaleTemporaryFiles: true)
+        #expect(scan.files.isEmpty && scan.subfolders.isEmpty)
+        #expect(FileManager.default.fileExists(atPath: outside + "/.image-inbox-abc.tmp"))
+        // The inbox's own folders are cleaned as before.
+        try Data([1]).write(to: URL(fileURLWithPath: inbox + "/sub/.image-inbox-abc.tmp"))
+        _ = InboxScanner(ignoreRules: IgnoreRules()).scanFolder(inbox + "/sub", removingStaleTemporaryFiles: true)
+        #expect(!FileManager.default.fileExists(atPath: inbox + "/sub/.image-inbox-abc.tmp"))
+    }
+
     @Test(.timeLimit(.minutes(1))) func aFIFOIsRefusedWithoutBlocking() throws {
         defer { cleanUp() }
         let path = inbox + "/pipe.png"
