@@ -16,7 +16,8 @@ struct SourceChangeTests {
 
     @Test func aSourceDeletedWhileQueuedIsCancelled() async throws {
         try await DaemonHarness.run { harness in
-            harness.stub.setLatency(milliseconds: 1500...1500)
+            // Long enough for b to settle and be queued behind a's request on a loaded machine.
+            harness.stub.setLatency(milliseconds: 4000...4000)
             try await harness.withDaemon(concurrency: 1) {
                 try harness.drop("a.prompt", "First")
                 #expect(await eventually { harness.stub.generationRequests.count == 1 })
