@@ -79,4 +79,15 @@ struct GuardedYAMLTests {
         try ConfigurationFile.check(path)
         try ConfigurationFile.check(path + ".missing")
     }
+
+    /// Found by fuzzing: Yams stops the process on a key that is a list or a mapping, and on a
+    /// base-60 number too large for an Int; a share file holding either is refused instead.
+    @Test func whatWouldStopTheProcessIsRefused() throws {
+        for text in ["{[a]: b}", "? [a]\n: b", "? {a: 1}\n: b", "a: 1:0:0:0:0:0:0:0:0:0:0"] {
+            #expect(throws: GuardedYAML.Refusal.self, "\(text)") { try GuardedYAML.load(text, maximumBytes: 1024) }
+        }
+        #expect(try GuardedYAML.load("a: 10:30", maximumBytes: 1024) as? [String: Int] == ["a": 630])
+        let error = #expect(throws: ImageInboxError.self) { try PromptDocument(data: Data("---\n[size]: 1024x1024\n---\nA cat".utf8)) }
+        #expect(error?.code == .invalidSource)
+    }
 }

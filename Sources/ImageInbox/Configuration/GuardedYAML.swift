@@ -7,7 +7,9 @@ package import Yams
 /// while it builds values. So the document is composed first (aliases share their node there,
 /// which costs nothing), any anchor or alias is refused, and so is nesting past
 /// ``maximumDepth``; only then are values built. Brackets (`[[[[…`) are counted in the text
-/// before composing, as composing recurses once per level.
+/// before composing, as composing recurses once per level. Two things on which Yams stops the
+/// process while it builds values are refused as well: a list or a mapping as a key, and a
+/// base-60 number (`1:30`) too large for an `Int`.
 package enum GuardedYAML {
     /// The deepest nesting of mappings and sequences accepted.
     package static let maximumDepth = 32
@@ -38,7 +40,8 @@ package enum GuardedYAML {
     ///
     /// - Returns: The document's value: nil for an empty document, else what `Yams.load` gives.
     /// - Throws: ``Refusal`` for a document larger than `maximumBytes`, one with anchors or
-    ///   aliases, one nested too deep, or one that is not valid YAML.
+    ///   aliases, one nested too deep, one with a key that is not a scalar or a base-60 number
+    ///   too large, or one that is not valid YAML.
     package static func load(_ text: String, maximumBytes: Int) throws(Refusal) -> Any? {
         try compose(text, maximumBytes: maximumBytes)?.any
     }
@@ -91,13 +94,56 @@ package enum GuardedYAML {
         case .mapping(let mapping):
             for (key, value) in mapping {
                 try check(key, depth: depth + 1)
+                // Yams builds every key as a string and stops the process on any other (`[a]: b`,
+                // `? {a: 1}`), so such a key must be refused before values are built.
+                guard case .scalar = key else {
+                    throw Refusal(
+                        problem: "uses a list or a mapping as a key; a key is a name, such as 'size'",
+                        line: key.mark?.line
+                    )
+                }
                 try check(value, depth: depth + 1)
             }
         case .sequence(let sequence):
             for element in sequence { try check(element, depth: depth + 1) }
-        case .scalar, .alias:
+        case .scalar(let scalar):
+            if overflowsAsBaseSixty(scalar) {
+                throw Refusal(
+                    problem: "has the number '\(scalar.string)', which is too large; quote it if it is text",
+                    line: node.mark?.line
+                )
+            }
+        case .alias:
             return
         }
+    }
+
+    /// Whether Yams, reading `scalar` as a whole number, would overflow.
+    ///
+    /// Yams reads `1:30` as base 60 (90), for values and for `Node.int`, with arithmetic that stops
+    /// the process on overflow: eleven fields (`1:0:0:0:0:0:0:0:0:0:0`) are enough. This follows
+    /// Yams 6's `Int.construct(from:)` step by step and does its arithmetic with overflow checks.
+    private static func overflowsAsBaseSixty(_ scalar: Node.Scalar) -> Bool {
+        guard scalar.style == .plain || scalar.style == .any, scalar.string.contains(":") else { return false }
+        let withSign = scalar.string.replacingOccurrences(of: "_", with: "")
+        let negative = withSign.hasPrefix("-")
+        let unsigned = withSign.dropFirst(negative || withSign.hasPrefix("+") ? 1 : 0)
+        // `0x…`, `0b…`, `0o…` and `0…` are read with a radix, which gives nil on overflow.
+        guard !unsigned.hasPrefix("0"), unsigned.contains(":") else { return false }
+        var fields: [Int] = []
+        for text in String(unsigned).components(separatedBy: ":") {
+            guard let field = Int(text, radix: 10) else { return false }
+            fields.append(field)
+        }
+        var (base, value) = (1, 0)
+        for field in fields.reversed() {
+            let term = field.multipliedReportingOverflow(by: base)
+            let sum = value.addingReportingOverflow(term.partialValue)
+            let nextBase = base.multipliedReportingOverflow(by: 60)
+            guard !term.overflow, !sum.overflow, !nextBase.overflow else { return true }
+            (base, value) = (nextBase.partialValue, sum.partialValue)
+        }
+        return negative && value == .min
     }
 
     /// The line where brackets (`[`, `{`) open past the limit; nil when they do not.
