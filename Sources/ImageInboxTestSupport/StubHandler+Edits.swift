@@ -57,7 +57,9 @@ extension StubHandler {
         }
         var allowed: Set<String> = ["model", "prompt", "image", "image[]", "mask", "size", "quality", "output_format", "background", "n", "output_compression", "response_format"]
         // The edit endpoint streams where generations do (OpenAI's spec: stream, partial_images).
-        allowed.formUnion(profile.generationFields.intersection(["stream", "partial_images"]))
+        allowed.formUnion(profile.generationFields.intersection(["stream", "partial_images", "complexity", "frame_count", "frame_duration_ms"]))
+        // OpenAI's edit endpoint takes input_fidelity (which models do is the catalogue's to say).
+        if !profile.isAIMLAPI { allowed.insert("input_fidelity") }
         for part in parts where !allowed.contains(part.name) { return bad("Unknown parameter: '\(part.name)'.", part.name) }
         let images = parts.filter { $0.name == "image" || $0.name == "image[]" }
         let plain = images.filter { $0.name == "image" }.count

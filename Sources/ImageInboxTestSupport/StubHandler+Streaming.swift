@@ -10,7 +10,10 @@ extension StubHandler {
     /// stub's stream interval between events; a scripted fault ends it with an `error` event or
     /// a dropped connection after that many partial images.
     func respondStreaming(_ valid: ValidGeneration, kind: String, fault: StubFault?) -> Response {
-        let image = PlaceholderImage.render(width: valid.width, height: valid.height, format: valid.format, seed: 5, transparent: valid.transparent)
+        let image = PlaceholderImage.render(
+            width: valid.width, height: valid.height, format: valid.format, seed: 5, transparent: valid.transparent,
+            frames: valid.format == .gif ? valid.frames : 1, frameDurationMilliseconds: valid.frameDurationMilliseconds
+        )
         let interval = store.withState { $0.streamInterval }
         let outputTokens = valid.width * valid.height / 256
         @Sendable func event(_ type: String, _ fields: [String: any Sendable]) -> ByteBuffer {

@@ -15,6 +15,9 @@ struct ValidGeneration {
     var partialImages = 0
     var quality = "auto"
     var background = "auto"
+    /// An animated GIF's frames and each one's duration (`output_format: gif`).
+    var frames = 9
+    var frameDurationMilliseconds = 200
 }
 
 /// Why the stub refused a request, as the provider would say it.
@@ -35,9 +38,10 @@ extension StubHandler {
             return bad("Unknown parameter: '\(key)'.", key, code: "unknown_parameter")
         }
         guard let model = body["model"] as? String else { return bad("model is required and must be a string.", "model") }
-        guard profile.models.contains(model) else {
+        guard let entry = profile.entry(for: model) else {
             return .failure(StubProblem(status: 404, message: "The model '\(model)' does not exist or you do not have access to it.", code: "model_not_found", param: "model"))
         }
+        if let problem = unsupportedOption(in: body, for: entry) { return .failure(problem) }
         guard let prompt = body["prompt"] as? String else { return bad("prompt is required and must be a string.", "prompt") }
         guard !prompt.isEmpty, prompt.count <= 32_000 else { return bad("prompt must be 1 to 32000 characters.", "prompt") }
         if prompt.localizedCaseInsensitiveContains("forbidden-by-moderation") {
@@ -53,15 +57,22 @@ extension StubHandler {
         }
 
         let size = body["size"] as? String ?? "1024x1024"
-        guard body["size"] == nil || body["size"] is String, profile.sizes.contains(size) || customSizeAllowed(size, model: model) else {
+        guard body["size"] == nil || body["size"] is String, sizeAllowed(size, entry: entry) else {
             return bad("Invalid size '\(size)'. Supported: \(profile.sizes.sorted().joined(separator: ", ")).", "size")
         }
         if let quality = body["quality"] {
-            guard let text = quality as? String, profile.qualities.contains(text) else { return bad("Invalid quality.", "quality") }
+            guard let text = quality as? String, entry.qualities.contains(text) else {
+                return bad("Invalid value: '\(quality)'. Supported values for \(model) are: \(entry.qualities.map { "'\($0)'" }.joined(separator: ", ")).", "quality")
+            }
         }
         let formatName = body["output_format"] as? String ?? "png"
-        guard body["output_format"] == nil || body["output_format"] is String, ["png", "jpeg", "webp"].contains(formatName), let format = ImageFormat(name: formatName) else {
+        guard body["output_format"] == nil || body["output_format"] is String, ImageFormat.allCases.map(\.rawValue).contains(formatName), let format = ImageFormat(name: formatName) else {
             return bad("Invalid output_format.", "output_format")
+        }
+        let animation: (frames: Int, durationMilliseconds: Int)
+        switch validateAnimation(body, format: format) {
+        case .failure(let problem): return .failure(problem)
+        case .success(let checked): animation = checked
         }
         let background = body["background"] as? String ?? "auto"
         guard body["background"] == nil || body["background"] is String, ["transparent", "opaque", "auto"].contains(background) else {
@@ -110,11 +121,48 @@ extension StubHandler {
         var valid = ValidGeneration(width: width, height: height, format: format, transparent: background == "transparent", n: n, responseFormat: responseFormat, model: model)
         (valid.stream, valid.partialImages) = (stream, partialImages)
         (valid.quality, valid.background) = (body["quality"] as? String ?? "auto", background)
+        valid.frames = animation.frames
+        valid.frameDurationMilliseconds = animation.durationMilliseconds
         return .success(valid)
     }
 
-    private func customSizeAllowed(_ size: String, model: String) -> Bool {
-        guard !profile.isAIMLAPI, model.hasPrefix("gpt-image-2"), let (width, height) = ProviderProfile.dimensions(of: size) else { return false }
-        return width % 16 == 0 && height % 16 == 0 && max(width, height) <= 3 * min(width, height) && max(width, height) <= 3840 && min(width, height) <= 2160
+    private func sizeAllowed(_ size: String, entry: CatalogueModel) -> Bool {
+        if ProviderProfile.standardSizes.contains(size) { return true }
+        switch entry.sizes {
+        case .standard: return false
+        case .standardOrAuto: return size == "auto"
+        case .any: return size == "auto" || ProviderProfile.dimensions(of: size) != nil
+        case .flexible:
+            guard size != "auto" else { return true }
+            guard let (width, height) = ProviderProfile.dimensions(of: size) else { return false }
+            return width % 16 == 0 && height % 16 == 0 && max(width, height) <= 3 * min(width, height) && max(width, height) <= 3840 && min(width, height) <= 2160
+        }
+    }
+
+    /// An option `entry`'s model does not take, refused as OpenAI refuses it (a 400 naming the
+    /// parameter); values out of range too.
+    func unsupportedOption(in body: [String: Any], for entry: CatalogueModel) -> StubProblem? {
+        func unsupported(_ parameter: String) -> StubProblem {
+            StubProblem(status: 400, message: "Unsupported parameter: '\(parameter)' is not supported with this model.", code: "unsupported_parameter", param: parameter)
+        }
+        let options: [(String, CatalogueModel.Option, [String])] = [
+            ("complexity", .complexity, ["low", "medium", "high"]),
+            ("input_fidelity", .inputFidelity, ["high", "low"]),
+            ("moderation", .moderation, ["low", "auto"]),
+        ]
+        for (parameter, option, values) in options {
+            guard let value = body[parameter] else { continue }
+            guard entry.options.contains(option) else { return unsupported(parameter) }
+            guard let text = value as? String, values.contains(text) else {
+                return StubProblem(status: 400, message: "Invalid value for '\(parameter)'.", code: "invalid_value", param: parameter)
+            }
+        }
+        if body["background"] as? String == "transparent", !entry.options.contains(.transparentBackground) {
+            return StubProblem(status: 400, message: "Transparent background is not supported for this model.", code: "invalid_value", param: "background")
+        }
+        if let format = body["output_format"] as? String, let named = ImageFormat(name: format), !entry.formats.contains(named) {
+            return StubProblem(status: 400, message: "Invalid value: '\(format)'. This model does not support this output_format.", code: "invalid_value", param: "output_format")
+        }
+        return nil
     }
 }

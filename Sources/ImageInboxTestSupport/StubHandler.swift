@@ -156,10 +156,14 @@ struct StubHandler: Sendable {
     }
 
     func respond(_ valid: ValidGeneration, authority: String, breakingLines: Bool = false) -> Response {
-        let key = "\(valid.width)x\(valid.height).\(valid.format.rawValue).\(valid.transparent)"
+        let frames = valid.format == .gif ? valid.frames : 1
+        let key = "\(valid.width)x\(valid.height).\(valid.format.rawValue).\(valid.transparent).\(frames).\(valid.frameDurationMilliseconds)"
         let image = store.withState { state in
             if let cached = state.imageCache[key] { return cached }
-            let rendered = PlaceholderImage.render(width: valid.width, height: valid.height, format: valid.format, seed: UInt64(key.hashValue.magnitude), transparent: valid.transparent)
+            let rendered = PlaceholderImage.render(
+                width: valid.width, height: valid.height, format: valid.format, seed: UInt64(key.hashValue.magnitude), transparent: valid.transparent,
+                frames: frames, frameDurationMilliseconds: valid.frameDurationMilliseconds
+            )
             state.imageCache[key] = rendered
             return rendered
         }
@@ -193,6 +197,7 @@ struct StubHandler: Sendable {
             body["usage"] = ["total_tokens": outputTokens + 50, "input_tokens": 50, "output_tokens": outputTokens,
                              "input_tokens_details": ["text_tokens": 50, "image_tokens": 0]]
             body["output_format"] = valid.format.rawValue
+            if valid.format == .svg { body["svg_usage"] = svgUsage(model: valid.model, images: valid.n) }
         }
         // Slashes unescaped, as real APIs send base64.
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.withoutEscapingSlashes])) ?? Data()

@@ -13,7 +13,7 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "low, medium, high (or auto where the provider has it).")
     var quality: String?
 
-    @Option(name: .long, help: "png, jpeg or webp (default: from the output's extension).")
+    @Option(name: .long, help: "png, jpeg, webp, gif or svg (default: from the output's extension).")
     var format: String?
 
     /// The parameters, checked against the provider, over the configuration's defaults.
@@ -23,7 +23,7 @@ struct OutputOptions: ParsableArguments {
         if let chosen = ImageFormat(name: formatName) {
             parameters.format = chosen
         } else if format != nil {
-            throw ImageInboxError(code: .invalidParameter, message: "format '\(formatName)' is not one of png, jpeg, webp.")
+            throw ImageInboxError(code: .invalidParameter, message: "format '\(formatName)' is not one of png, jpeg, webp, gif, svg.")
         }
         return try settings.profile.resolve(parameters.layered(over: settings.defaults))
     }

@@ -11,6 +11,16 @@ struct ImageEncodingTests {
         #expect(info.height == 1024)
     }
 
+    /// JPEG segment lengths that run past the end
+    /// or below their own size, in an answer or a file on the share, never crash the daemon.
+    @Test func brokenJPEGSegmentLengthsAreSurvived() throws {
+        let metadata = ImageMetadata([("prompt", "a cat")])
+        for bytes: [UInt8] in [[0xFF, 0xD8, 0xFF, 0xE0, 0xFF, 0xFF], [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x00, 0xFF, 0xD9], [0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x00]] {
+            _ = try? metadata.embed(into: bytes)
+            _ = ImageMetadata(readingFrom: bytes)
+        }
+    }
+
     @Test func transparentPNGHasAnAlphaChannel() throws {
         let opaque = try #require(ImageInfo(bytes: PlaceholderImage.render(width: 64, height: 32, format: .png, seed: 1)))
         let clear = try #require(ImageInfo(bytes: PlaceholderImage.render(width: 64, height: 32, format: .png, seed: 1, transparent: true)))
@@ -26,7 +36,7 @@ struct ImageEncodingTests {
         let info = try #require(ImageInfo(bytes: embedded))
         #expect(info.width == 40 && info.height == 24 && info.format == format)
         switch format {
-        case .png, .jpeg:
+        case .png, .jpeg, .gif, .svg:
             #expect(ImageMetadata(readingFrom: embedded) == metadata)
         case .webp:
             let text = String(decoding: embedded, as: UTF8.self)
@@ -44,7 +54,7 @@ struct ImageEncodingTests {
 }
 
 struct WholeImageTests {
-    @Test(arguments: [ImageFormat.png, .jpeg, .webp])
+    @Test(arguments: ImageFormat.allCases)
     func anImageCutShortIsNotWhole(format: ImageFormat) {
         let image = PlaceholderImage.render(width: 64, height: 48, format: format, seed: 3)
         #expect(format.isWhole(image))

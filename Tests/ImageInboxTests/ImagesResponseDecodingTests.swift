@@ -36,4 +36,16 @@ struct ImagesResponseDecodingTests {
         #expect(throws: (any Error).self) { try ImagesResponseBody.decode(Array(#"{"data": [{"b64_json": "iVBO"#.utf8)) }
         #expect(throws: (any Error).self) { try ImagesResponseBody.decode(Array(#"{"data": [{"b64_json": "iVBO"}"#.utf8)) }
     }
+
+    @Test func anSVGAnswersWritersTokensAreReadBesideTheImagesUsage() throws {
+        let json = #"{"data": [{"b64_json": "PHN2Zy8+"}], "usage": {"input_tokens": 50, "output_tokens": 4096}, "svg_usage": {"model": "m", "input_tokens": 120, "output_tokens": 1200, "reasoning_tokens": 300, "total_tokens": 1320}}"#
+        let usage = try ImagesResponseBody.decode(Array(json.utf8)).apiUsage
+        #expect(usage.outputTokens == 4096)
+        #expect(usage.svgInputTokens == 120 && usage.svgOutputTokens == 1200, "reasoning within the output tokens, as total_tokens shows")
+        let apart = #"{"data": [], "svg_usage": {"input_tokens": 120, "output_tokens": 900, "reasoning_tokens": 300, "total_tokens": 1320}}"#
+        #expect(try ImagesResponseBody.decode(Array(apart.utf8)).apiUsage.svgOutputTokens == 1200, "reasoning counted apart is added")
+        #expect((usage + usage).svgInputTokens == 240)
+        #expect((usage + APIUsage(outputTokens: 1)).svgOutputTokens == 1200)
+        #expect(APIUsage(outputTokens: 1).svgInputTokens == nil)
+    }
 }

@@ -48,7 +48,7 @@ struct PromptDocumentTests {
         ("---\nsize: 1024x1024\nA cat", .invalidSource),
         ("---\nsize: [1, 2]\n---\nA cat", .invalidParameter),
         ("---\nstyle: vivid\n---\nA cat", .invalidParameter),
-        ("---\nformat: gif\n---\nA cat", .invalidParameter),
+        ("---\nformat: tiff\n---\nA cat", .invalidParameter),
         ("---\ncount: many\n---\nA cat", .invalidParameter),
         ("---\n: : :\n---\nA cat", .invalidSource),
         (String(repeating: "x", count: 32_001), .invalidSource),

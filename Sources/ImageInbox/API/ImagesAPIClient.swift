@@ -74,7 +74,10 @@ package struct ImagesAPIClient: ImageGenerating {
             output_compression: parameters.compression,
             response_format: configuration.profile.sendsResponseFormat ? configuration.responseFormat : nil,
             stream: streaming.map { _ in true },
-            partial_images: streaming
+            partial_images: streaming,
+            complexity: parameters.complexity,
+            frame_count: parameters.gifFrames,
+            frame_duration_ms: parameters.gifFrameDurationMilliseconds
         )
         var httpRequest = authorizedRequest(path: "/images/generations", streaming: streaming != nil)
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
@@ -98,6 +101,10 @@ package struct ImagesAPIClient: ImageGenerating {
             ("output_compression", parameters.compression.map(String.init)),
             ("stream", streaming.map { _ in "true" }),
             ("partial_images", streaming.map(String.init)),
+            ("complexity", parameters.complexity),
+            ("input_fidelity", parameters.inputFidelity),
+            ("frame_count", parameters.gifFrames.map(String.init)),
+            ("frame_duration_ms", parameters.gifFrameDurationMilliseconds.map(String.init)),
         ]
         if configuration.profile.sendsResponseFormat { fields.append(("response_format", configuration.responseFormat)) }
         var parts: [MultipartBody.Part] = fields.compactMap { name, value in value.map { .field(name: name, value: $0) } }
@@ -269,7 +276,7 @@ package struct ImagesAPIClient: ImageGenerating {
             throw ImageInboxError(code: .invalidResponse, message: "The images API answered, and billed the request, but sent an entry with neither an image nor a URL.")
         }
         guard ImageFormat(sniffing: bytes) != nil else {
-            throw ImageInboxError(code: .invalidResponse, message: "The images API answered, and billed the request, but sent data that is not a PNG, JPEG or WebP image.")
+            throw ImageInboxError(code: .invalidResponse, message: "The images API answered, and billed the request, but sent data that is not a PNG, JPEG, WebP, GIF or SVG image.")
         }
         return bytes
     }
@@ -359,5 +366,17 @@ package struct ImagesAPIClient: ImageGenerating {
                 cause: error
             )
         }
+    }
+}
+
+extension ResolvedParameters {
+    /// `frame_count`, sent only with `output_format: gif`.
+    fileprivate var gifFrames: Int? {
+        format == .gif ? frames : nil
+    }
+
+    /// `frame_duration_ms`, sent only with `output_format: gif`.
+    fileprivate var gifFrameDurationMilliseconds: Int? {
+        format == .gif ? frameDurationMilliseconds : nil
     }
 }

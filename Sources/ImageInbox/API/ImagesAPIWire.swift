@@ -12,6 +12,11 @@ struct GenerationBody: Encodable {
     var response_format: String?
     var stream: Bool?
     var partial_images: Int?
+    var complexity: String?
+    /// An animated GIF's frames (`output_format: gif` only).
+    var frame_count: Int?
+    /// Each GIF frame's duration in milliseconds (`output_format: gif` only).
+    var frame_duration_ms: Int?
 }
 
 /// The JSON of a successful images response, in both providers' shapes.
@@ -48,6 +53,23 @@ package struct ImagesResponseBody: Decodable {
         var input_tokens_details: InputDetails?
     }
 
+    /// What the model that writes an SVG answer used (`svg_usage`), beside the image's `usage`.
+    struct SVGUsage: Decodable {
+        var model: String?
+        var input_tokens: Int?
+        var output_tokens: Int?
+        var reasoning_tokens: Int?
+        var total_tokens: Int?
+
+        /// The output tokens with the reasoning: OpenAI counts reasoning within `output_tokens`
+        /// elsewhere, so it is added only where `total_tokens` shows it was counted apart.
+        var outputWithReasoning: Int? {
+            guard let output = output_tokens else { return reasoning_tokens }
+            guard let reasoning = reasoning_tokens, reasoning > 0, let total = total_tokens else { return output }
+            return total >= (input_tokens ?? 0) + output + reasoning ? output + reasoning : output
+        }
+    }
+
     struct Meta: Decodable {
         struct Usage: Decodable {
             var credits_used: Double?
@@ -59,6 +81,7 @@ package struct ImagesResponseBody: Decodable {
 
     package var data: [Item]?
     var usage: TokenUsage?
+    var svg_usage: SVGUsage?
     var meta: Meta?
 
     package var apiUsage: APIUsage {
@@ -67,7 +90,9 @@ package struct ImagesResponseBody: Decodable {
             creditsUsed: meta?.usage?.credits_used,
             inputTokens: usage?.input_tokens ?? usage?.prompt_tokens,
             textInputTokens: usage?.input_tokens_details?.text_tokens,
-            outputTokens: usage?.output_tokens ?? usage?.completion_tokens
+            outputTokens: usage?.output_tokens ?? usage?.completion_tokens,
+            svgInputTokens: svg_usage?.input_tokens,
+            svgOutputTokens: svg_usage?.outputWithReasoning
         )
     }
 }

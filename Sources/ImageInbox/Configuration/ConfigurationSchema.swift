@@ -18,6 +18,8 @@ package enum ConfigurationSchema {
         case texts
         /// A list of inboxes: folders, `NAME=DIR`, or `{name: NAME, path: DIR}` sections.
         case inboxes
+        /// A list of model entries (``ModelOverride``), each a section with `provider` and `id`.
+        case models
         case section([String: Value])
     }
 
@@ -38,7 +40,7 @@ package enum ConfigurationSchema {
     /// The image parameters (`defaults:`): the keys front matter takes, whole numbers or text.
     static let parameters = Dictionary(
         uniqueKeysWithValues: ImageParameters.keys.map { key in
-            (key, ["compression", "count", "preview_images"].contains(key) ? Value.wholeNumber : key == "preview" ? .flag : .text)
+            (key, ["compression", "count", "preview_images", "frames", "frame_duration_ms"].contains(key) ? Value.wholeNumber : key == "preview" ? .flag : .text)
         }
     )
 
@@ -67,6 +69,7 @@ package enum ConfigurationSchema {
         "max_batch_entries": .wholeNumber,
         "held_results_max_mb": .wholeNumber,
         "ignore": .texts,
+        "models": .models,
         "defaults": .section(parameters),
         "watch": .section([
             "mode": .text, "settle_seconds": .number, "quiet_seconds": .number, "poll_interval_seconds": .number,
@@ -142,6 +145,12 @@ package enum ConfigurationSchema {
                 }
             }
             return valid ? nil : "must be a list of folders: DIR, NAME=DIR, or {name: NAME, path: DIR}."
+        case (.models, .sequence(let items)):
+            let valid = items.allSatisfy { item in
+                guard case .mapping(let fields) = item else { return false }
+                return fields["provider"]?.scalar != nil && fields["id"]?.scalar != nil
+            }
+            return valid ? nil : "must be a list of models, each a section with provider and id (image-inbox models --yaml shows the form)."
         case (.texts, .sequence(let items)):
             return items.allSatisfy { if case .scalar = $0 { true } else { false } } ? nil : "must be a list of single values."
         case (_, .mapping), (_, .sequence):

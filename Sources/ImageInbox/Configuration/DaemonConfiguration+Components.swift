@@ -13,6 +13,7 @@ extension DaemonConfiguration {
             retry: retry,
             pauseProbeInterval: pauseProbeInterval,
             maximumUSDPerDay: maximumUSDPerDay,
+            prices: PriceTable(catalogue: catalogue, provider: provider),
             creditUSD: creditUSD,
             orphanTimeout: orphanTimeout,
             output: output,

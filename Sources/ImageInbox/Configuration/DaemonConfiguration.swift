@@ -17,6 +17,8 @@ package struct DaemonConfiguration: Sendable {
     package var ledgerLease: Duration
     /// Which images API.
     package var provider: ProviderKind
+    /// The models the daemon knows: the shipped catalogue with the file's `models:` applied.
+    package var catalogue: ModelCatalogue = .shipped
     /// Its base URL.
     package var baseURL: String
     /// The API key; nil only with ``dryRun``.
@@ -134,7 +136,11 @@ package struct DaemonConfiguration: Sendable {
             throw invalid("provider '\(providerName)' is not one of aimlapi, openai, compatible.")
         }
         self.provider = provider
-        let profile = ProviderProfile.profile(for: provider)
+        if let models = reader.string(forKey: "models"), !models.isEmpty {
+            catalogue = ModelCatalogue.shipped.applying(try ModelOverride.list(yaml: models, origin: "the configuration's models:"))
+        }
+        var profile = ProviderProfile.profile(for: provider)
+        profile.catalogue = catalogue
         guard let baseURL = reader.string(forKey: "base_url") ?? profile.defaultBaseURL else {
             throw invalid("The compatible provider needs base_url (for example http://127.0.0.1:8080/v1).")
         }
@@ -228,11 +234,15 @@ package struct DaemonConfiguration: Sendable {
             count: try wholeNumber("defaults.count"),
             outputName: reader.string(forKey: "defaults.output_name"),
             preview: try flag("defaults.preview"),
-            previewImages: try wholeNumber("defaults.preview_images")
+            previewImages: try wholeNumber("defaults.preview_images"),
+            complexity: reader.string(forKey: "defaults.complexity"),
+            inputFidelity: reader.string(forKey: "defaults.input_fidelity"),
+            frames: try wholeNumber("defaults.frames"),
+            frameDurationMilliseconds: try wholeNumber("defaults.frame_duration_ms")
         )
         if let model = reader.string(forKey: "model") { defaults.model = model }
         if let name = reader.string(forKey: "defaults.format") {
-            guard let format = ImageFormat(name: name) else { throw invalid("defaults.format '\(name)' is not one of png, jpeg, webp.") }
+            guard let format = ImageFormat(name: name) else { throw invalid("defaults.format '\(name)' is not one of png, jpeg, webp, gif, svg.") }
             defaults.format = format
         }
         do {
@@ -293,7 +303,11 @@ package struct DaemonConfiguration: Sendable {
     }
 
     /// The provider's profile.
-    package var profile: ProviderProfile { ProviderProfile.profile(for: provider) }
+    package var profile: ProviderProfile {
+        var profile = ProviderProfile.profile(for: provider)
+        profile.catalogue = catalogue
+        return profile
+    }
 
     private static func readKey(_ path: String, _ invalid: (String) -> ImageInboxError) throws(ImageInboxError) -> APIKey {
         switch FileSystem.readRegularFile(path, limit: 64 * 1024) {

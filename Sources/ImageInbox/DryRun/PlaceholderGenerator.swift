@@ -13,7 +13,10 @@ package struct PlaceholderGenerator: ImageGenerating {
                 height: height,
                 format: parameters.format,
                 seed: seed &+ UInt64(index),
-                transparent: parameters.background == "transparent"
+                transparent: parameters.background == "transparent",
+                // The API's defaults: 9 frames of 200 ms.
+                frames: parameters.format == .gif ? parameters.frames ?? 9 : 1,
+                frameDurationMilliseconds: parameters.frameDurationMilliseconds ?? 200
             )
         }
         return GenerationResult(images: images, usage: APIUsage(usdSpent: 0))

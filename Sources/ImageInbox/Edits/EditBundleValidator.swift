@@ -58,7 +58,8 @@ package struct EditBundleValidator: Sendable {
             guard size <= limit else {
                 throw refusal("The \(what) \"\(name)\" is \(megabytes(size)); the limit is \(megabytes(limit)). Make it smaller.")
             }
-            guard let info = ImageInfo(bytes: bytes) else {
+            // The edits endpoint takes no GIF or SVG, whatever the file is called.
+            guard let info = ImageInfo(bytes: bytes), [.png, .jpeg, .webp].contains(info.format) else {
                 throw refusal("The \(what) \"\(name)\" is not a PNG, JPEG or WebP image (renaming a file does not convert it). Export it as PNG.")
             }
             return (EditRequest.Upload(path: path, format: info.format, size: size, identity: identity), info)

@@ -7,7 +7,8 @@ package struct ImageInfo: Sendable, Equatable {
     /// Height in pixels.
     package var height: Int
     /// Whether the image can carry transparency (PNG colour type 4 or 6 or a `tRNS` chunk;
-    /// WebP with alpha); always false for JPEG.
+    /// WebP with alpha; a GIF with a transparent colour); always false for JPEG, always true
+    /// for SVG (whatever its shapes leave uncovered is transparent).
     package var hasAlpha: Bool
 
     package init(format: ImageFormat, width: Int, height: Int, hasAlpha: Bool) {
@@ -19,12 +20,18 @@ package struct ImageInfo: Sendable, Equatable {
 
     /// Reads the header of an image.
     ///
-    /// - Returns: nil when the bytes are not a PNG, JPEG or WebP image whose header is intact.
+    /// An SVG's size is what its root element says in pixels, 0 when it says it otherwise
+    /// (a percentage, another unit, neither size nor `viewBox`).
+    ///
+    /// - Returns: nil when the bytes are not a PNG, JPEG, WebP or GIF image whose header is
+    ///   intact, or an SVG document whose root element is whole.
     package init?(bytes: [UInt8]) {
         switch ImageFormat(sniffing: bytes) {
         case .png?: guard let info = Self.png(bytes) else { return nil }; self = info
         case .jpeg?: guard let info = Self.jpeg(bytes) else { return nil }; self = info
         case .webp?: guard let info = Self.webp(bytes) else { return nil }; self = info
+        case .gif?: guard let info = Self.gif(bytes) else { return nil }; self = info
+        case .svg?: guard let info = Self.svg(bytes) else { return nil }; self = info
         case nil: return nil
         }
     }
@@ -83,9 +90,24 @@ package struct ImageInfo: Sendable, Equatable {
         if chunk.elementsEqual("VP8 ".utf8), b[23] == 0x9D, b[24] == 0x01, b[25] == 0x2A {
             let width = (Int(b[26]) | Int(b[27]) << 8) & 0x3FFF
             let height = (Int(b[28]) | Int(b[29]) << 8) & 0x3FFF
+            // Unlike VP8X and VP8L, which store the size less one, VP8 can say 0: no image, and
+            // the metadata writer's VP8X header (width - 1) would trap on it.
+            guard width > 0, height > 0 else { return nil }
             return ImageInfo(format: .webp, width: width, height: height, hasAlpha: false)
         }
         return nil
+    }
+
+    private static func gif(_ b: [UInt8]) -> ImageInfo? {
+        guard let gif = GIFStructure(bytes: b), gif.width > 0, gif.height > 0 else { return nil }
+        return ImageInfo(format: .gif, width: gif.width, height: gif.height, hasAlpha: gif.hasTransparency)
+    }
+
+    private static func svg(_ b: [UInt8]) -> ImageInfo? {
+        // A file read only in part (its first megabyte) has no end tag yet: its root's start tag,
+        // which holds the size, is enough here.
+        guard let svg = SVGDocument(bytes: b) ?? SVGDocument(rootOf: b) else { return nil }
+        return ImageInfo(format: .svg, width: svg.width, height: svg.height, hasAlpha: true)
     }
 }
 

@@ -28,10 +28,21 @@ package struct ImageParameters: Sendable, Equatable, Codable {
     package var preview: Bool?
     /// How many partial images a preview asks for (0–3; 2 unless set).
     package var previewImages: Int?
+    /// How much planning the model puts into the image: `low`, `medium`, `high` (the models that
+    /// take it; see ``ModelCatalogue``).
+    package var complexity: String?
+    /// How closely an edit keeps the input images' details: `high` or `low` (edits, the models
+    /// that take it).
+    package var inputFidelity: String?
+    /// The frames of an animated GIF (2–16; `format: gif` only).
+    package var frames: Int?
+    /// How long each frame of an animated GIF shows, in milliseconds (`format: gif` only).
+    package var frameDurationMilliseconds: Int?
 
     /// The keys accepted in front matter and folder defaults, in the order the docs list them.
     package static let keys = [
         "model", "size", "quality", "format", "background", "moderation", "compression", "count", "output_name", "preview", "preview_images",
+        "complexity", "input_fidelity", "frames", "frame_duration_ms",
     ]
 
     package init(
@@ -45,7 +56,11 @@ package struct ImageParameters: Sendable, Equatable, Codable {
         count: Int? = nil,
         outputName: String? = nil,
         preview: Bool? = nil,
-        previewImages: Int? = nil
+        previewImages: Int? = nil,
+        complexity: String? = nil,
+        inputFidelity: String? = nil,
+        frames: Int? = nil,
+        frameDurationMilliseconds: Int? = nil
     ) {
         self.model = model
         self.size = size
@@ -58,6 +73,10 @@ package struct ImageParameters: Sendable, Equatable, Codable {
         self.outputName = outputName
         self.preview = preview
         self.previewImages = previewImages
+        self.complexity = complexity
+        self.inputFidelity = inputFidelity
+        self.frames = frames
+        self.frameDurationMilliseconds = frameDurationMilliseconds
     }
 
     /// These parameters, with every unset field taken from `base`.
@@ -73,7 +92,11 @@ package struct ImageParameters: Sendable, Equatable, Codable {
             count: count ?? base.count,
             outputName: outputName ?? base.outputName,
             preview: preview ?? base.preview,
-            previewImages: previewImages ?? base.previewImages
+            previewImages: previewImages ?? base.previewImages,
+            complexity: complexity ?? base.complexity,
+            inputFidelity: inputFidelity ?? base.inputFidelity,
+            frames: frames ?? base.frames,
+            frameDurationMilliseconds: frameDurationMilliseconds ?? base.frameDurationMilliseconds
         )
     }
 }
@@ -106,6 +129,10 @@ extension ImageParameters {
         count = try Self.integer(mapping, "count", origin)
         outputName = try Self.string(mapping, "output_name", origin)
         previewImages = try Self.integer(mapping, "preview_images", origin)
+        complexity = try Self.string(mapping, "complexity", origin)?.lowercased()
+        inputFidelity = try Self.string(mapping, "input_fidelity", origin)?.lowercased()
+        frames = try Self.integer(mapping, "frames", origin)
+        frameDurationMilliseconds = try Self.integer(mapping, "frame_duration_ms", origin)
         switch mapping["preview"] {
         case nil: preview = nil
         case let flag as Bool: preview = flag
@@ -117,7 +144,7 @@ extension ImageParameters {
             guard let format = ImageFormat(name: name) else {
                 throw ImageInboxError(
                     code: .invalidParameter,
-                    message: "format '\(name)' in the \(origin) is not one of png, jpeg, webp."
+                    message: "format '\(name)' in the \(origin) is not one of png, jpeg, webp, gif, svg."
                 )
             }
             self.format = format

@@ -60,6 +60,10 @@ extension JobRunner {
             // A folder's or the configuration's moderation is for its prompts; edits have none.
             layered.moderation = nil
             let parameters = try configuration.profile.resolve(layered)
+            if let entry = configuration.profile.entry(for: parameters.model), !entry.endpoints.contains(.edits) {
+                throw ImageInboxError(code: .invalidParameter, message: "\(entry.id) does not edit images; name a model that does in the front matter (model: …).")
+            }
+            try checkModel(parameters.model)
             request = EditRequest(prompt: document.prompt, parameters: parameters, images: images, mask: mask)
             hash = try await Self.contentHash(instruction: instruction, parts: images + (mask.map { [$0] } ?? []))
         } catch {

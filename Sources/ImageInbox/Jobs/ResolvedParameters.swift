@@ -24,6 +24,14 @@ package struct ResolvedParameters: Sendable, Equatable, Codable {
     package var preset: String?
     /// Partial images to stream for previews (`stream: true`, `partial_images`); nil: no stream.
     package var partialImages: Int?
+    /// `complexity`, where the model takes it.
+    package var complexity: String?
+    /// `input_fidelity` of an edit, where the model takes it.
+    package var inputFidelity: String?
+    /// The frames of an animated GIF.
+    package var frames: Int?
+    /// Each GIF frame's duration, in milliseconds.
+    package var frameDurationMilliseconds: Int?
 
     package init(
         model: String,
@@ -37,7 +45,11 @@ package struct ResolvedParameters: Sendable, Equatable, Codable {
         count: Int = 1,
         outputName: OutputName? = nil,
         preset: String? = nil,
-        partialImages: Int? = nil
+        partialImages: Int? = nil,
+        complexity: String? = nil,
+        inputFidelity: String? = nil,
+        frames: Int? = nil,
+        frameDurationMilliseconds: Int? = nil
     ) {
         self.model = model
         self.size = size
@@ -51,5 +63,9 @@ package struct ResolvedParameters: Sendable, Equatable, Codable {
         self.outputName = outputName
         self.preset = preset
         self.partialImages = partialImages
+        self.complexity = complexity
+        self.inputFidelity = inputFidelity
+        self.frames = frames
+        self.frameDurationMilliseconds = frameDurationMilliseconds
     }
 }

@@ -10,7 +10,7 @@ extension HeldResults.Entry {
         guard jobID == folderName, !jobID.isEmpty, jobID.utf8.count <= 64,
             jobID.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D })
         else { return "its job id is not its folder's name" }
-        guard ["png", "jpg", "jpeg", "webp"].contains(fileExtension) else { return "'\(fileExtension)' is not an image's extension" }
+        guard ["png", "jpg", "jpeg", "webp", "gif", "svg"].contains(fileExtension) else { return "'\(fileExtension)' is not an image's extension" }
         guard (1...1000).contains(count) else { return "it holds \(count) images" }
         guard let root = ConfinedRoots.split(stem)?.root, root == inbox, ConfinedRoots.split(sourcePath)?.root == inbox else {
             return "its result is not beneath an inbox being watched"

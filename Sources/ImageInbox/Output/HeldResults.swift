@@ -19,7 +19,7 @@ package struct HeldResults: Sendable {
         package var sourcePath: String
         /// The result's path without its extension.
         package var stem: String
-        /// `png`, `jpg`, `webp`.
+        /// `png`, `jpg`, `webp`, `gif`, `svg`.
         package var fileExtension: String
         /// Whether the names are numbered (several images).
         package var numbered: Bool

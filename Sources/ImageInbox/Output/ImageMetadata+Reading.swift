@@ -1,5 +1,7 @@
 extension ImageMetadata {
-    /// Reads the entries embedded in an image by ``embed(into:)``: PNG `iTXt`/`tEXt` chunks or JPEG `COM` lines.
+    /// Reads the entries embedded in an image by ``embed(into:)``: PNG `iTXt`/`tEXt` chunks, JPEG
+    /// `COM` lines, the lines of GIF comment extensions, or the `imageinbox:` elements of an SVG's
+    /// `<metadata>` (WebP's XMP is not read back).
     ///
     /// - Returns: The entries in file order; empty when there are none.
     package init(readingFrom image: [UInt8]) {
@@ -29,23 +31,36 @@ extension ImageMetadata {
             var text = ""
             while offset + 4 <= image.count, image[offset] == 0xFF, image[offset + 1] != 0xDA {
                 let length = Int(image[offset + 2]) << 8 | Int(image[offset + 3])
+                // A segment's length counts its own two bytes: less is no segment (and a range
+                // that ends before it starts).
+                guard length >= 2 else { break }
                 if image[offset + 1] == 0xFE {
                     text += String(decoding: image[(offset + 4)..<min(image.count, offset + 2 + length)], as: UTF8.self)
                 }
                 offset += 2 + length
             }
-            var lastKey: String?
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                if let colon = line.firstIndex(of: ":"), !line[..<colon].contains(" ") {
-                    lastKey = String(line[..<colon])
-                    entries.append((String(line[..<colon]), String(line[line.index(after: colon)...].dropFirst())))
-                } else if lastKey != nil, !entries.isEmpty {
-                    entries[entries.count - 1].value += "\n" + line
-                }
-            }
-        default:
+            entries = Self.entries(fromCommentText: text)
+        case .gif?:
+            entries = Self.gifEntries(image)
+        case .svg?:
+            entries = Self.svgEntries(image)
+        case .webp?, nil:
             break
         }
         self.init(entries)
+    }
+
+    /// The entries of comment text written as ``commentText``: a line `key: value` starts an
+    /// entry (a key has no space), any other line continues the last one's value.
+    static func entries(fromCommentText text: String) -> [(key: String, value: String)] {
+        var entries: [(key: String, value: String)] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if let colon = line.firstIndex(of: ":"), !line[..<colon].contains(" ") {
+                entries.append((String(line[..<colon]), String(line[line.index(after: colon)...].dropFirst())))
+            } else if !entries.isEmpty {
+                entries[entries.count - 1].value += "\n" + line
+            }
+        }
+        return entries
     }
 }

@@ -4,7 +4,8 @@ import RawFileNames
 /// Generation parameters carried inside a result image, so that no sidecar clutters the share.
 ///
 /// PNG gets one `iTXt` chunk per entry (UTF-8), JPEG one or more `COM` segments, WebP an
-/// `XMP ` chunk (converting a simple WebP to the extended format to hold it).
+/// `XMP ` chunk (converting a simple WebP to the extended format to hold it), GIF a comment
+/// extension, SVG a `<metadata>` element.
 package struct ImageMetadata: Sendable, Equatable {
     /// The entries, in order: `prompt`, `model`, `size`, …
     package var entries: [(key: String, value: String)]
@@ -25,15 +26,26 @@ package struct ImageMetadata: Sendable, Equatable {
 
     /// `image` with these entries embedded.
     ///
-    /// - Throws: ``ImageInboxError`` `invalidResponse` when the image's structure cannot be parsed.
+    /// A GIF or SVG is checked whole first, as it is the last look at a result before it is
+    /// written: see ``embedGIF(_:)`` and ``embedSVG(_:)``.
+    ///
+    /// - Throws: ``ImageInboxError`` `invalidResponse` when the image's structure cannot be parsed,
+    ///   or it is an SVG that holds a script.
     package func embed(into image: [UInt8]) throws(ImageInboxError) -> [UInt8] {
         switch ImageFormat(sniffing: image) {
         case .png?: return try embedPNG(image)
         case .jpeg?: return embedJPEG(image)
         case .webp?: return try embedWebP(image)
+        case .gif?: return try embedGIF(image)
+        case .svg?: return try embedSVG(image)
         case nil:
-            throw ImageInboxError(code: .invalidResponse, message: "The result is not a PNG, JPEG or WebP image.")
+            throw ImageInboxError(code: .invalidResponse, message: "The result is not a PNG, JPEG, WebP, GIF or SVG image.")
         }
+    }
+
+    /// The entries as lines of text, `key: value`, as JPEG and GIF comments carry them.
+    var commentText: String {
+        entries.map { "\($0.key): \($0.value)" }.joined(separator: "\n")
     }
 
     private func embedPNG(_ image: [UInt8]) throws(ImageInboxError) -> [UInt8] {
@@ -53,9 +65,13 @@ package struct ImageMetadata: Sendable, Equatable {
         // After SOI and any APPn segments, so that JFIF/Exif stay where readers look for them.
         var offset = 2
         while offset + 4 <= image.count, image[offset] == 0xFF, (0xE0...0xEF).contains(image[offset + 1]) {
-            offset += 2 + (Int(image[offset + 2]) << 8 | Int(image[offset + 3]))
+            // A length that runs past the end (or below its own two bytes) ends the walk: the
+            // comment then goes there, inside the file, never past it.
+            let length = Int(image[offset + 2]) << 8 | Int(image[offset + 3])
+            guard length >= 2, offset + 2 + length <= image.count else { break }
+            offset += 2 + length
         }
-        let text = Array(entries.map { "\($0.key): \($0.value)" }.joined(separator: "\n").utf8)
+        let text = Array(commentText.utf8)
         var segments: [UInt8] = []
         var start = 0
         repeat {
@@ -94,16 +110,21 @@ package struct ImageMetadata: Sendable, Equatable {
     }
 
     private var xmpPacket: String {
+        "<?xpacket begin=\"\u{FEFF}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?><x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\(rdf)</x:xmpmeta><?xpacket end=\"w\"?>"
+    }
+
+    /// The entries as RDF, in WebP's XMP packet and an SVG's `<metadata>`: the prompt as
+    /// `dc:description`, then one `imageinbox:KEY` element per entry.
+    var rdf: String {
         let fields = entries.map { "<imageinbox:\(xmlName($0.key))>\(xmlEscape($0.value))</imageinbox:\(xmlName($0.key))>" }
         let description = self["prompt"].map {
             "<dc:description><rdf:Alt><rdf:li xml:lang=\"x-default\">\(xmlEscape($0))</rdf:li></rdf:Alt></dc:description>"
         } ?? ""
         return """
-            <?xpacket begin="\u{FEFF}" id="W5M0MpCehiHzreSzNTczkc9d"?>\
-            <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\
             <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/" \
             xmlns:imageinbox="https://image-inbox.invalid/ns/1.0/">\(description)\(fields.joined())</rdf:Description>\
-            </rdf:RDF></x:xmpmeta><?xpacket end="w"?>
+            </rdf:RDF>
             """
     }
 
@@ -111,8 +132,23 @@ package struct ImageMetadata: Sendable, Equatable {
         String(key.map { $0.isLetter || $0.isNumber ? $0 : "_" })
     }
 
+    /// `text` as XML character data: `&`, `<`, `>` and `"` as references, and the control
+    /// characters XML 1.0 has no place for (a prompt may hold a form feed) as U+FFFD, since one
+    /// of them would leave an SVG that no browser shows.
     private func xmlEscape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "\t", "\n", "\r": escaped.unicodeScalars.append(scalar)
+            case _ where scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF: escaped += "\u{FFFD}"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
     }
 }

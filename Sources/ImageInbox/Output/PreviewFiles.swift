@@ -46,7 +46,15 @@ package final class PreviewFiles: Sendable {
             logger.debug("A file of the preview's name is someone else's, no preview written", metadata: ["output.path": "\(path)"])
             return
         }
-        let marked = (try? ImageMetadata([("job", jobID), ("preview", "true")]).embed(into: image)) ?? image
+        // Unmarked, a preview would be taken for someone's file and never removed; and an SVG
+        // refused for a script is not written under any name.
+        let marked: [UInt8]
+        do {
+            marked = try ImageMetadata([("job", jobID), ("preview", "true")]).embed(into: image)
+        } catch {
+            logger.debug("Preview not written", metadata: ["output.path": "\(path)", "error": "\(error)"])
+            return
+        }
         do {
             try ResultWriter.replace(path, with: marked, ownership: ownership)
             written.withLock { _ = $0.insert(path) }

@@ -23,7 +23,7 @@ package enum ResultWriter {
     ///
     /// - Parameters:
     ///   - stem: The path of the result without its extension (`/inbox/cat`).
-    ///   - fileExtension: `png`, `jpg`, `webp`.
+    ///   - fileExtension: `png`, `jpg`, `webp`, `gif`, `svg`.
     ///   - numbered: Whether names start at `-1` (several images from one source).
     ///   - ownership: The mode and group each result gets before it takes its name.
     ///   - folder: The folder (device and inode) the results must go into, if known: the folder
