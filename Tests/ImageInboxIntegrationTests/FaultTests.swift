@@ -116,7 +116,9 @@ struct FaultTests {
 
     @Test func theDailyBudgetPausesNewJobs() async throws {
         try await DaemonHarness.run { harness in
-            try await harness.withDaemon(concurrency: 1, maximumUSDPerDay: 0.01) {
+            // The stub's image costs $0.16384, and a job reserves the price table's estimate
+            // before it is sent, about $0.19: the first fits $0.30, the second no longer does.
+            try await harness.withDaemon(concurrency: 1, maximumUSDPerDay: 0.30) {
                 try harness.drop("first.prompt", "Spends the budget")
                 #expect(await eventually { harness.names().contains("first.png") })
                 try harness.drop("second.prompt", "Waits for tomorrow")
@@ -133,8 +135,10 @@ struct FaultTests {
     @Test func creditsOnlyResponsesAreCostedAndKeepTheDailyBudget() async throws {
         try await DaemonHarness.run { harness in
             // The stub's gpt-image-1.5 reports 327,680 credits a 1024x1024 image and no dollars:
-            // $0.16384 at the AI/ML API's $5 × 10⁻⁷ a credit, so $0.30 a day allows two.
-            try await harness.withDaemon(concurrency: 1, maximumUSDPerDay: 0.30) {
+            // $0.16384 at the AI/ML API's $5 × 10⁻⁷ a credit. Each job first reserves the estimate
+            // of a high 1536x1024 image at $32 per million output tokens, $0.19968: $0.40 a day
+            // allows two ($0.16384 + $0.19968 fits, $0.32768 + $0.19968 does not).
+            try await harness.withDaemon(concurrency: 1, maximumUSDPerDay: 0.40) {
                 let ledger = try SQLiteLedger.openForReading(at: harness.stateDirectory + "/ledger.sqlite")
                 for index in 1...4 {
                     try harness.drop("p\(index).prompt", "---\nmodel: openai/gpt-image-1-5\n---\nPicture \(index)")

@@ -9,7 +9,9 @@ import Testing
 struct FolderBudgetTests {
     @Test func aFolderOverItsBudgetWaitsWithOneNoteWhileAnotherFolderGoesOn() async throws {
         try await DaemonHarness.run { harness in
-            try harness.drop("drafts/image-inbox.yaml", "max_usd_per_day: 0.1\n")
+            // The stub's image costs $0.16384; a job reserves the price table's estimate first,
+            // about $0.19. The first fits $0.30; after it, what is left does not fit the next.
+            try harness.drop("drafts/image-inbox.yaml", "max_usd_per_day: 0.3\n")
             try await harness.withDaemon {
                 try harness.drop("drafts/sketches/a.prompt", "First sketch")
                 #expect(await eventually { harness.names(in: "drafts/sketches").contains("a.png") })
@@ -25,7 +27,8 @@ struct FolderBudgetTests {
             #expect(harness.names(in: "drafts") == ["c.prompt", "image-inbox.budget.txt", "image-inbox.yaml", "sketches"], "one note, no result, no error note")
             #expect(harness.names(in: "drafts/sketches") == ["a.png", "a.prompt", "b.prompt"])
             let note = String(decoding: try harness.bytes("drafts/image-inbox.budget.txt"), as: UTF8.self)
-            #expect(note.contains("its daily budget is $0.10 (max_usd_per_day in"), "\(note)")
+            #expect(note.contains("its daily budget is $0.30 (max_usd_per_day in"), "\(note)")
+            #expect(note.contains("The next job is estimated at $"), "\(note)")
             #expect(note.contains("Files dropped here wait; nothing is lost."), "\(note)")
             let queued = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").allJobs().filter { $0.state == .queued }
             #expect(Set(queued.map { SourceName(path: $0.sourcePath).fileName }) == ["b.prompt", "c.prompt"], "they wait in the ledger")

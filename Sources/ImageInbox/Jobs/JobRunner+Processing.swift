@@ -101,6 +101,7 @@ extension JobRunner {
         }
         var resolved = try configuration.profile.resolve(layered)
         resolved.preset = preset
+        try checkModel(resolved.model)
         return GenerationRequest(prompt: templated, parameters: resolved)
     }
 
@@ -118,8 +119,9 @@ extension JobRunner {
         }
     }
 
-    /// Runs a job: records it, asks the API (retrying what can pass), and stores the results.
-    func run(_ work: JobWork, for source: SettledSource, hash: String, logger: Logger) async -> Outcome {
+    /// One attempt at a job, within its reservation (``run(_:for:hash:logger:)``): records it,
+    /// asks the API (retrying what can pass), and stores the results.
+    func runAttempt(_ work: JobWork, for source: SettledSource, hash: String, logger: Logger) async -> Outcome {
         var logger = logger
         let encodedParameters = (try? JSONEncoder().encode(work.parameters)).map { String(decoding: $0, as: UTF8.self) }
         var job: JobRecord
@@ -199,7 +201,7 @@ extension JobRunner {
             }
         }
         while remaining > 0 {
-            let perRequest = work.kind == "edit" ? configuration.profile.maximumImagesPerEdit : configuration.profile.maximumImagesPerRequest
+            let perRequest = configuration.profile.maximumImages(model: work.parameters.model, edit: work.kind == "edit")
             let count = min(remaining, perRequest)
             let made = images.count
             let sink: PreviewSink? = previews.map { files in { @Sendable output, image in files.write(image, for: made + output) } }
