@@ -46,6 +46,7 @@ package final class ImagesAPIStub: Sendable {
             response.headers[HTTPField.Name("x-request-id")!] = "req_stub\(id)"
             return response
         }
+        router.get("/v1/models") { request, _ in handler.models(authorization: request.headers[.authorization], path: request.uri.path) }
         router.get("/stub/requests") { _, _ in handler.summary() }
         router.get("/stub/stats") { _, _ in handler.statistics() }
         router.get("/files/:name") { request, context in
@@ -158,6 +159,22 @@ package final class ImagesAPIStub: Sendable {
     /// Scripts a fault for the generation request of this number (1 for the first).
     package func fail(generation number: Int, with fault: StubFault) {
         store.withState { $0.faultsByNumber[number] = fault }
+    }
+
+    /// Lists `model` in `GET /v1/models` with this `shutdown_date` (`YYYY-MM-DD`); nil takes the
+    /// date away (a model of the stub's profile is then listed with `null`).
+    package func setShutdownDate(_ model: String, _ date: String?) {
+        store.withState { $0.shutdownDates[model] = date }
+    }
+
+    /// Makes `GET /v1/models` answer 404, as a provider without the endpoint, or list again.
+    package func setModelListAvailable(_ available: Bool) {
+        store.withState { $0.listsModels = available }
+    }
+
+    /// How many times `GET /v1/models` was asked.
+    package var modelListRequests: Int {
+        store.withState { $0.modelListRequests }
     }
 
     /// Scripts faults for the next requests, in order.

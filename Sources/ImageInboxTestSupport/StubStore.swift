@@ -30,6 +30,13 @@ final class StubStore: Sendable {
         var concurrencyLimit: Int?
         /// How many were refused for it.
         var refusedForConcurrency = 0
+        /// The shutdown dates `GET /v1/models` lists, by model id.
+        var shutdownDates: [String: String] = [:]
+        /// Whether `GET /v1/models` lists the models (else it answers 404, as a provider without it).
+        var listsModels = true
+        /// How many times `GET /v1/models` was asked (kept apart from ``requests``, which tests
+        /// count as the images API's).
+        var modelListRequests = 0
     }
 
     /// Rates of faults drawn for each request, from a seeded generator so a run repeats.

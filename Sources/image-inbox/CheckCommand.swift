@@ -26,7 +26,8 @@ struct CheckCommand: AsyncParsableCommand {
             print("problem: \(error.message)")
             throw ExitCode.failure
         }
-        let check = ConfigurationCheck(settings)
+        var check = ConfigurationCheck(settings)
+        await checkModels(settings, into: &check)
         for finding in check.findings {
             print("\(finding.severity.rawValue): \(finding.text)")
         }
@@ -42,5 +43,23 @@ struct CheckCommand: AsyncParsableCommand {
             }
         }
         if check.hasProblems || ledgerProblem { throw ExitCode.failure }
+    }
+
+    /// The shutdown dates of the models in use (the configuration's, and the local ledger's
+    /// recent jobs'), with `/models` asked once, briefly.
+    private func checkModels(_ settings: DaemonConfiguration, into check: inout ConfigurationCheck) async {
+        let now = Date()
+        var models = settings.configuredModels
+        if settings.ledgerURL == nil, let ledger = try? SQLiteLedger.openForReading(at: settings.ledgerPath),
+            let used = try? await ledger.modelsUsed(since: now.addingTimeInterval(-7 * 86_400))
+        {
+            models.formUnion(used)
+        }
+        var watch = settings.retirementWatch
+        watch.requestTimeout = .seconds(10)
+        let clients = HTTPClients()
+        let found = await ModelRetirementWatch.retirements(of: models, configuration: watch, httpClient: clients.client(concurrency: 1), logger: .quietConnections)
+        try? await clients.shutdown()
+        check.checkModels(found.retirements, configured: settings.configuredModels, listFailure: found.listFailure, now: now)
     }
 }

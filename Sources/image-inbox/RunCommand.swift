@@ -87,8 +87,13 @@ struct RunCommand: AsyncParsableCommand {
             onReady: { notifier.ready(status: "watching \(settings.inboxes.count) inbox\(settings.inboxes.count == 1 ? "" : "es")") },
             onChange: { statusChanged.yield() }
         )
+        // The facts about retiring models: the STATUS= line reads them, and the runner refuses
+        // jobs for a model already shut down.
+        let retiringModels = RetiringModels(catalogue: settings.catalogue, provider: settings.provider)
+        var runnerConfiguration = settings.runner
+        runnerConfiguration.retiringModels = retiringModels
         let runner = JobRunner(
-            configuration: settings.runner,
+            configuration: runnerConfiguration,
             sources: watcher.settledSources,
             generator: settings.makeGenerator(httpClient: httpClients.client(concurrency: settings.concurrency), logger: logger, metrics: metrics),
             ledger: ledger,
@@ -96,6 +101,16 @@ struct RunCommand: AsyncParsableCommand {
             availability: availability,
             heldResults: settings.heldResults,
             onChange: { statusChanged.yield() }
+        )
+        let retirementWatch = ModelRetirementWatch(
+            configuration: settings.retirementWatch,
+            httpClient: httpClients.client(concurrency: settings.concurrency),
+            ledger: ledger,
+            facts: retiringModels,
+            metrics: metrics,
+            folderModels: { runner.folderModels },
+            logger: logger,
+            onCheck: { statusChanged.yield() }
         )
         let current = CurrentConfiguration(settings)
         // Trapped before READY=1, so that an early `systemctl reload` cannot kill the daemon.
@@ -119,10 +134,13 @@ struct RunCommand: AsyncParsableCommand {
                 }
                 current.value = new
                 watcher.reconfigure(new.watch)
+                var runnerConfiguration = new.runner
+                runnerConfiguration.retiringModels = retiringModels
                 await runner.reconfigure(
-                    new.runner,
+                    runnerConfiguration,
                     generator: new.makeGenerator(httpClient: httpClients.client(concurrency: new.concurrency), logger: logger, metrics: metrics)
                 )
+                retirementWatch.reconfigure(new.retirementWatch)
             },
             notifier: notifier,
             logger: logger,
@@ -150,6 +168,7 @@ struct RunCommand: AsyncParsableCommand {
                 let mounts = watcher.polledMounts
                 let polling = mounts.isEmpty ? nil : "polling \(mounts.count) mount\(mounts.count == 1 ? "" : "s") inside inboxes: \(mounts.map(\.summary).joined(separator: ", "))"
                 return [reloader.lastRefusal.map { "reload refused: \($0)" }, watcher.degradation, polling].compactMap { $0 }
+                    + retiringModels.statusNotes(now: Date())
             },
             logger: logger
         )
@@ -180,6 +199,7 @@ struct RunCommand: AsyncParsableCommand {
         var groupConfiguration = ServiceGroupConfiguration(
             services: ledgerServices + [.init(service: monitor)] + metricsServices + [
                 .init(service: runner),
+                .init(service: retirementWatch),
                 .init(service: watcher),
                 .init(service: reloader),
                 .init(service: notice),

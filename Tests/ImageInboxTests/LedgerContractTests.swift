@@ -131,6 +131,38 @@ struct LedgerContractTests {
         try await ledger.setDaemonState("paused", nil, now: Date())
         #expect(try await ledger.daemonState()["paused"] == nil)
     }
+
+    @Test(arguments: stores) func theModelsOfTheLastDaysJobsAreInUse(_ store: Store) async throws {
+        let ledger = try await Self.ledger(store)
+        let now = Date()
+        func start(_ name: String, _ parameters: String?, at date: Date) async throws {
+            _ = try await ledger.beginJob(sourcePath: Self.inbox + "/" + name, inbox: Self.inbox, contentHash: name, kind: "generation", parameters: parameters, now: date)
+        }
+        try await start("old.prompt", #"{"model":"gpt-image-1","count":1}"#, at: now.addingTimeInterval(-10 * 86_400))
+        try await start("a.prompt", #"{"model":"gpt-image-2","count":1}"#, at: now)
+        try await start("b.prompt", #"{"count":2,"model":"gpt-image-2"}"#, at: now.addingTimeInterval(-60))
+        try await start("c.prompt", #"{"model":"gpt-image-1.5"}"#, at: now.addingTimeInterval(-6 * 86_400))
+        try await start("d.prompt", "{}", at: now)
+        try await start("e.prompt", nil, at: now)
+        _ = try await ledger.recordFailure(
+            sourcePath: Self.inbox + "/f.prompt", inbox: Self.inbox, contentHash: "f", kind: "generation",
+            error: ImageInboxError(code: .invalidSource, message: "empty"), now: now
+        )
+        #expect(try await ledger.modelsUsed(since: now.addingTimeInterval(-7 * 86_400)) == ["gpt-image-2", "gpt-image-1.5"])
+        #expect(try await ledger.modelsUsed(since: now.addingTimeInterval(3_600)).isEmpty)
+    }
+
+    @Test(arguments: stores) func theRetiringModelsArePublishedWithTheirDaysLeft(_ store: Store) async throws {
+        let ledger = try await Self.ledger(store)
+        let now = Date(timeIntervalSince1970: 1_796_644_800)
+        try await ledger.setDaemonState(
+            StatusReport.retiringModelsKey, #"[{"model":"gpt-image-2","replacement":"gpt-image-2.6-flare","shutdownDate":"2026-12-27"}]"#, now: now
+        )
+        let report = try await ledger.status(now: now)
+        #expect(report.retiringModels.map(\.daysLeft) == [20])
+        #expect(report.text.contains("warning: model gpt-image-2 shuts down on 2026-12-27 (20 days); its replacement: gpt-image-2.6-flare"))
+        #expect(report.json.contains(#""days_left" : 20"#))
+    }
 }
 
 struct LedgerURLTests {

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import Glibc
 
 /// What `image-inbox check` finds: each inbox's folder, permissions and watch mode, the key, the
@@ -77,6 +77,29 @@ package struct ConfigurationCheck: Sendable {
             } else {
                 ok("inotify: \(folders) folders to watch, fs.inotify.max_user_watches is \(watches)")
             }
+        }
+    }
+
+    /// Adds what is known of the shutdown of the models in use: a warning for each that has a
+    /// date, and a problem for a configured model already shut down (every job would fail).
+    ///
+    /// - Parameters:
+    ///   - retirements: The models in use with a shutdown date (``ModelRetirements/retirement(of:listed:catalogue:)``).
+    ///   - configured: The models the configuration itself uses.
+    ///   - listFailure: Why `/models` could not be asked, if it could not: the dates are then the catalogue's.
+    package mutating func checkModels(_ retirements: [ModelRetirement], configured: Set<String>, listFailure: String?, now: Date) {
+        if let listFailure {
+            warning("can't list the images API's models (\(listFailure)); the shutdown dates below are the model catalogue's")
+        }
+        for retirement in retirements {
+            if retirement.isRetired(at: now) && configured.contains(retirement.model) {
+                problem("\(retirement.notice(at: now)); change model: in the configuration")
+            } else {
+                warning(retirement.notice(at: now))
+            }
+        }
+        if retirements.isEmpty {
+            ok("no shutdown is announced for the models in use")
         }
     }
 

@@ -68,6 +68,20 @@ package final class FolderDefaultsCache: Sendable {
         return nil
     }
 
+    /// The models the `image-inbox.yaml` files read so far name: in their defaults, their
+    /// presets and their locked values. No file is read for it.
+    package func namedModels() -> Set<String> {
+        entries.withLock { entries in
+            var models: Set<String> = []
+            for entry in entries.values {
+                guard case .style(let style) = entry.state else { continue }
+                let named = [style.defaults.model, style.locked.model] + style.presets.values.map(\.parameters.model)
+                models.formUnion(named.compactMap { $0 })
+            }
+            return models
+        }
+    }
+
     /// Sets `source` waiting for the unreadable `file`.
     package func hold(_ source: SettledSource, on file: UnreadableFolderDefaults) -> FolderRulesWaits.Decision {
         waits.withLock { $0.hold(source, on: file) }

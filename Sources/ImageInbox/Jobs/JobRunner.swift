@@ -41,6 +41,9 @@ package final class JobRunner: Service {
         package var output: OutputOwnership
         /// The most entries a batch file may hold; past it, the file gets a note and nothing is sent.
         package var maximumBatchEntries: Int
+        /// What is known of models that shut down: a job for one already shut down fails with a
+        /// note naming its replacement, before anything is paid.
+        package var retiringModels: RetiringModels?
         /// How long an image an edit lists under `images:` must be unchanged before it is sent
         /// (the watcher's quiet window): one written moments ago may still be arriving.
         package var partsQuietWindow: Duration
@@ -112,6 +115,11 @@ package final class JobRunner: Service {
     let revisitAlarm = DeadlineAlarm(clock: ContinuousClock())
     /// The folders told today that their budget is spent.
     let budgetNotedFolders = Mutex<Set<String>>([])
+    /// The estimated costs of the requests in flight, held against the budgets until their real
+    /// cost is in the ledger, and the files waiting for one of them to end.
+    let spendReservations = Mutex(SpendReservations())
+    /// The models the catalogue does not know that the journal has named (once each).
+    let unknownModelsNoted = Mutex<Set<String>>([])
     /// Running jobs that failed for now and wait to be tried again.
     let retrying = Mutex(0)
     /// Every request passes it: as many at once as the API takes, none while it asked to wait.

@@ -105,6 +105,10 @@ package protocol JobLedger: Sendable {
     func cost(since date: Date, inFolder folder: String) async throws -> Double
     /// Dollars spent and jobs failed since `date`, for the status line.
     func figures(since date: Date) async throws -> (usd: Double, failed: Int)
+    /// The models of the jobs recorded or run since `date` (on every host sharing the ledger),
+    /// as their parameters named them: the models in use, for ``ModelRetirementWatch``. Jobs
+    /// that failed before their parameters were known name none.
+    func modelsUsed(since date: Date) async throws -> Set<String>
     /// Sets (or with nil, clears) one of the daemon's published facts: `paused` (every host's,
     /// in a shared ledger), `concurrency` and the polled mounts (this host's).
     func setDaemonState(_ key: String, _ value: String?, now: Date) async throws

@@ -85,7 +85,8 @@ extension SQLiteLedger {
                 costToday: try SQLiteLedger.cost(db, since: startOfDay),
                 estimatedToday: try SQLiteLedger.cost(db, since: startOfDay, estimatesOnly: true),
                 costTotal: try SQLiteLedger.cost(db),
-                inboxes: inboxes.values.sorted { $0.path < $1.path }
+                inboxes: inboxes.values.sorted { $0.path < $1.path },
+                retiringModels: StatusReport.retiringModels(published: daemon[StatusReport.retiringModelsKey], now: now)
             )
         }
     }

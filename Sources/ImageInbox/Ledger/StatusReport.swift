@@ -43,8 +43,33 @@ package struct StatusReport: Sendable, Codable, Equatable {
         package var polledMounts: [MountTable.Mount]
     }
 
+    /// A model in use that the provider retires, as of the report.
+    package struct RetiringModel: Sendable, Codable, Equatable {
+        /// The model id, as it is used.
+        package var model: String
+        /// The shutdown date, `YYYY-MM-DD`.
+        package var shutdownDate: String
+        /// The model the provider names as its replacement, if it names one.
+        package var replacement: String?
+        /// Whole UTC days left; 0 or less: shut down.
+        package var daysLeft: Int
+        /// The line `status` prints, as `check` does.
+        package var notice: String
+    }
+
     /// The ledger's key of the polled mounts the daemon publishes (JSON).
     package static let polledMountsKey = "polled_mounts"
+
+    /// The ledger's key of the retiring models the daemon publishes (JSON, ``ModelRetirement``s).
+    package static let retiringModelsKey = "retiring_models"
+
+    /// The retiring models a daemon published (as JSON under ``retiringModelsKey``), counted at `now`.
+    static func retiringModels(published json: String?, now: Date) -> [RetiringModel] {
+        let retirements = json.flatMap { try? JSONDecoder().decode([ModelRetirement].self, from: Data($0.utf8)) } ?? []
+        return retirements.map {
+            RetiringModel(model: $0.model, shutdownDate: $0.shutdownDate, replacement: $0.replacement, daysLeft: $0.daysLeft(at: now), notice: $0.notice(at: now))
+        }
+    }
 
     /// The polled mounts a daemon published (as JSON under ``polledMountsKey``); none when it
     /// published none.
@@ -72,6 +97,8 @@ package struct StatusReport: Sendable, Codable, Equatable {
     package var inboxes: [Inbox]
     /// The hosts sharing the ledger, by their heartbeats.
     package var hosts: [Host] = []
+    /// The models in use that the provider retires, as the daemon last found them.
+    package var retiringModels: [RetiringModel] = []
 
     /// The report as JSON (ISO 8601 dates, sorted keys; a name's bytes that are not UTF-8 as `\\xE9`).
     package var json: String {
@@ -91,6 +118,7 @@ package struct StatusReport: Sendable, Codable, Equatable {
             lines.append("Mounts inside inboxes polled every poll_interval (inotify does not see other machines' writes there):")
             lines += polledMounts.map { "  \($0.summary)" }
         }
+        lines += retiringModels.map { "warning: \($0.notice)" }
         let estimated = estimatedToday > 0 ? String(format: " ($%.2f of it estimated from credits or tokens)", estimatedToday) : ""
         lines.append(String(format: "Cost: $%.2f today", costToday) + estimated + String(format: ", $%.2f in total.", costTotal))
         let formatter = ISO8601DateFormatter()

@@ -31,6 +31,8 @@ package final class DaemonMetrics: Sendable {
     private let effectiveConcurrency: Gauge
     /// The inboxes whose gauges the last scrape set: those of an inbox a reload removed go away.
     private let inboxesShown = Mutex<Set<String>>([])
+    /// The models whose shutdown date is exported: those no longer in use go away.
+    private let modelsShown = Mutex<Set<String>>([])
 
     package init(version: String = ImageInboxVersion.current) {
         registry.makeGauge(descriptor: Self.describe("build_info", "", "The running version (always 1)."), labels: [("version", version)])
@@ -81,7 +83,7 @@ package final class DaemonMetrics: Sendable {
     /// value someone types).
     package static func modelLabel(_ model: String, providerDefault: String) -> String {
         let bare = model.split(separator: "/").last.map(String.init) ?? model
-        return model == providerDefault || PriceTable.standard.prices[bare] != nil ? model : "other"
+        return model == providerDefault || PriceTable.standard.isPriced(bare) ? model : "other"
     }
 
     /// One request to the images API ended, answered with `status` or (nil) with no answer.
@@ -109,6 +111,21 @@ package final class DaemonMetrics: Sendable {
     /// Folders watched with inotify now.
     package func watching(inotifyFolders: Int) {
         inotifyWatches.set(to: Double(inotifyFolders))
+    }
+
+    /// Sets the shutdown date of each model in use that has one (model id → Unix seconds of
+    /// the date's UTC midnight); a model left out is no longer exported.
+    package func modelShutdowns(_ timestamps: [String: Double]) {
+        let gone = modelsShown.withLock { shown in
+            defer { shown = Set(timestamps.keys) }
+            return shown.subtracting(timestamps.keys)
+        }
+        for model in gone {
+            registry.unregisterGauge(registry.makeGauge(descriptor: Self.modelShutdown, labels: [("model", model)]))
+        }
+        for (model, seconds) in timestamps {
+            registry.makeGauge(descriptor: Self.modelShutdown, labels: [("model", model)]).set(to: seconds)
+        }
     }
 
     /// Sets the gauges of what the ledger and the runner know, as of a scrape.
@@ -167,6 +184,9 @@ package final class DaemonMetrics: Sendable {
         "queue_jobs", "", "Jobs by inbox and state: queued, running, retrying (running jobs waiting to be tried again), waiting_for_parts."
     ) }
     private static var paused: MetricNameDescriptor { describe("queue_paused", "", "1 while the queue is paused, labelled by why (auth, billing, budget, rate_limit, ledger, held_results).") }
+    private static var modelShutdown: MetricNameDescriptor { describe(
+        "model_shutdown_timestamp", "seconds", "When the provider shuts down a model in use (UTC midnight of its shutdown date), by model."
+    ) }
     private static var watched: MetricNameDescriptor { describe("watched_folders", "", "Each inbox with how it is watched: 1 for its mode (inotify or poll).") }
 }
 

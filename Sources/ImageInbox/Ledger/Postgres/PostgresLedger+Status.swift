@@ -129,7 +129,8 @@ extension PostgresLedger {
             estimatedToday: try await sum("SELECT COALESCE(sum(usd_spent), 0) FROM job WHERE cost_is_estimate AND usd_spent IS NOT NULL AND updated_at >= \(startOfDay)"),
             costTotal: try await sum("SELECT COALESCE(sum(usd_spent), 0) FROM job WHERE usd_spent IS NOT NULL"),
             inboxes: inboxes.values.sorted { $0.path < $1.path },
-            hosts: hosts
+            hosts: hosts,
+            retiringModels: StatusReport.retiringModels(published: shared[StatusReport.retiringModelsKey], now: now)
         )
     }
 }
