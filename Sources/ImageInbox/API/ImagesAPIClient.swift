@@ -348,24 +348,12 @@ package struct ImagesAPIClient: ImageGenerating {
 
     /// A failure to reach the API or to hear its answer, as the error that says what to do.
     func mapped(_ error: any Error) -> any Error {
-        switch error {
-        case let error as ImageInboxError:
-            return error
-        case let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error):
-            return ImageInboxError(
-                code: .timedOut,
-                message: "The images API did not answer within \(configuration.requestTimeout.components.seconds) s.",
-                cause: error
-            )
-        case is CancellationError:
-            return CancellationError()
-        default:
-            return ImageInboxError(
-                code: .connectionFailed,
-                message: URLUserinfo.redacted("Can't reach the images API at \(configuration.baseURL): \(configuration.apiKey.redact(String(describing: error)))."),
-                cause: error
-            )
-        }
+        APIFailure.mapped(
+            error,
+            key: configuration.apiKey,
+            timedOut: "The images API did not answer within \(configuration.requestTimeout.components.seconds) s.",
+            unreachable: "Can't reach the images API at \(configuration.baseURL)"
+        )
     }
 }
 

@@ -104,24 +104,12 @@ package struct ModelListClient: Sendable {
 
     /// A failure to reach the API or to hear its answer, as the error that says what it was.
     private func mapped(_ error: any Error) -> any Error {
-        switch error {
-        case let error as HTTPClientError where [.deadlineExceeded, .readTimeout, .connectTimeout].contains(error):
-            return ImageInboxError(
-                code: .timedOut,
-                message: "The images API did not list its models within \(configuration.timeout.components.seconds) s.",
-                cause: error
-            )
-        case is CancellationError:
-            return CancellationError()
-        default:
-            return ImageInboxError(
-                code: .connectionFailed,
-                message: URLUserinfo.redacted(
-                    "Can't ask the images API at \(configuration.baseURL) for its models: \(configuration.apiKey.redact(String(describing: error)))."
-                ),
-                cause: error
-            )
-        }
+        APIFailure.mapped(
+            error,
+            key: configuration.apiKey,
+            timedOut: "The images API did not list its models within \(configuration.timeout.components.seconds) s.",
+            unreachable: "Can't ask the images API at \(configuration.baseURL) for its models"
+        )
     }
 }
 

@@ -88,7 +88,9 @@ package enum LedgerDate {
     }
 
     // Howard Hinnant's days-from-civil and its inverse, for the proleptic Gregorian calendar.
-    private static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
+    /// The days from 1970-01-01 to a date of the proleptic Gregorian calendar (no calendar, and
+    /// no ICU, needed).
+    static func days(fromCivil year: Int64, _ month: Int64, _ day: Int64) -> Int64 {
         let year = month <= 2 ? year - 1 : year
         let era = (year >= 0 ? year : year - 399) / 400
         let yearOfEra = year - era * 400

@@ -82,7 +82,7 @@ package struct ModelRetirement: Sendable, Equatable, Codable {
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
             (1...12).contains(month), (1...Self.daysIn(month: month, year: year)).contains(day)
         else { return nil }
-        return Date(timeIntervalSince1970: Double(Self.daysFromCivil(year, month, day)) * 86_400)
+        return Date(timeIntervalSince1970: Double(LedgerDate.days(fromCivil: Int64(year), Int64(month), Int64(day))) * 86_400)
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {
@@ -91,15 +91,5 @@ package struct ModelRetirement: Sendable, Equatable, Codable {
         case 4, 6, 9, 11: 30
         default: 31
         }
-    }
-
-    // Howard Hinnant's days-from-civil, as ``LedgerDate`` counts: no calendar (and no ICU) needed.
-    private static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let year = month <= 2 ? year - 1 : year
-        let era = (year >= 0 ? year : year - 399) / 400
-        let yearOfEra = year - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
     }
 }

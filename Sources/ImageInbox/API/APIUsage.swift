@@ -1,16 +1,19 @@
-/// The fuzz targets' stand-in for `APIUsage`, whose declaration shares
-/// Sources/ImageInbox/API/GenerationRequest.swift with request types that need the file system
-/// layer (and NIO behind it).
-///
-/// `ImageInboxError` keeps what a failed request was billed and `ImagesResponseBody` reports
-/// what an answer cost; neither parses anything here, so the fields and the sum are all they use.
-package struct APIUsage: Sendable {
+/// Usage and cost as the provider reported it: `meta.usage` on the AI/ML API, `usage` tokens on OpenAI.
+package struct APIUsage: Sendable, Equatable, Codable {
+    /// Dollars spent, when the provider says (the AI/ML API does).
     package var usdSpent: Double?
+    /// The provider's credits used.
     package var creditsUsed: Double?
+    /// Input tokens (text and image).
     package var inputTokens: Int?
+    /// The text part of ``inputTokens``, where the provider splits them.
     package var textInputTokens: Int?
+    /// Output (image) tokens.
     package var outputTokens: Int?
+    /// Input tokens of the model that wrote an SVG answer (`svg_usage.input_tokens`), billed at
+    /// that model's text prices on top of the image's own usage.
     package var svgInputTokens: Int?
+    /// Output tokens of the model that wrote an SVG answer, its reasoning included.
     package var svgOutputTokens: Int?
 
     package init(
@@ -31,6 +34,7 @@ package struct APIUsage: Sendable {
         self.svgOutputTokens = svgOutputTokens
     }
 
+    /// The sum of two usages (for a count split into several requests).
     package static func + (lhs: APIUsage, rhs: APIUsage) -> APIUsage {
         func add<T: AdditiveArithmetic>(_ a: T?, _ b: T?) -> T? {
             a == nil && b == nil ? nil : (a ?? .zero) + (b ?? .zero)
