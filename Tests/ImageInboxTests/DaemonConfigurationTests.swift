@@ -15,6 +15,38 @@ struct DaemonConfigurationTests {
 
     func value(_ text: String) -> ConfigValue { ConfigValue(.string(text), isSecret: false) }
 
+    /// A `models:` list in the file is read as the catalogue's overrides, checked by the schema
+    /// first, and the defaults are checked against the result.
+    @Test func aFilesModelsAddAModelAndChangeAnother() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("models-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = """
+            provider: openai
+            model: acme-image-9
+            defaults:
+              quality: final
+            models:
+              - provider: openai
+                id: acme-image-9
+                qualities: [draft, final]
+                prices: {text_input: 1, image_input: 2, image_output: 3}
+              - provider: openai
+                id: gpt-image-2
+                shutdown_date: "2027-06-01"
+            """
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try ConfigurationFile.check(path)
+        let settings = try await configuration(["inboxes": ConfigValue(.stringArray([inbox]), isSecret: false), "api_key": value("k-123456")], file: path)
+        #expect(settings.catalogue.model("acme-image-9", provider: .openai)?.qualities == ["draft", "final"])
+        #expect(settings.catalogue.model("gpt-image-2", provider: .openai)?.shutdownDate == "2027-06-01")
+        #expect(settings.catalogue.model("gpt-image-2", provider: .openai)?.prices?.imageOutput == 30)
+        #expect(settings.runner.prices.prices(of: "acme-image-9")?.imageOutput == 3)
+        #expect(try settings.profile.resolve(settings.defaults).quality == "final")
+        // A list entry without its provider and id is refused by the schema, by line.
+        try Data("models:\n  - id: x\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ImageInboxError.self) { try ConfigurationFile.check(path) }
+    }
+
     @Test func theExampleConfigurationIsValid() async throws {
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("etc/image-inbox/config.yaml").path
