@@ -15,9 +15,10 @@ extension JobRunner {
     func waitsForFolderRules(_ source: SettledSource, logger: Logger) async -> Bool {
         let folderDefaults = self.folderDefaults
         let directory = SourceName(path: source.path).directory
-        let (released, unreadable) = await FileSystem.offloaded {
-            (folderDefaults.releaseChangedWaits(), folderDefaults.unreadableDefaults(for: directory, inbox: source.inbox))
-        }
+        // Not offloaded: one lstat per folder up to the inbox (and none while nothing waits), the
+        // stats the style lookup of this job makes next anyway; a hop to the file I/O pool here
+        // would queue every job's request behind other jobs' result writes and fsyncs.
+        let (released, unreadable) = (folderDefaults.releaseChangedWaits(), folderDefaults.unreadableDefaults(for: directory, inbox: source.inbox))
         if !released.isEmpty { await resumeWaits(released, taking: source, logger: logger) }
         guard let unreadable else { return false }
         let decision = folderDefaults.hold(source, on: unreadable)

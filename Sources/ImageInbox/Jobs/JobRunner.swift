@@ -353,6 +353,8 @@ package final class JobRunner: Service {
                 }
                 var source = source
                 source.content = .init(bytes: bytes.count <= Self.keptContentSize ? bytes : nil, hash: ContentHash.of(bytes))
+                // The folder its results must go into, taken while the file is read anyway.
+                source.folder = FileSystem.identity(of: SourceName(path: source.path).directory)
                 return source
             }
         }
