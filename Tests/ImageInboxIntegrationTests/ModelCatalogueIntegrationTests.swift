@@ -74,9 +74,40 @@ struct ModelCatalogueIntegrationTests {
             }
             let made = harness.names().filter { $0.hasSuffix(".png") }
             #expect(!made.isEmpty && made.count < 10, "\(made)")
+            // The image says its cost is an estimate, and why.
+            let basis = try made.first.map { ImageMetadata(readingFrom: try harness.bytes($0))["cost_basis"] } ?? nil
+            #expect(basis?.contains("acme-image-9 is not in the model catalogue") == true, "\(basis ?? "none")")
             let spent = try await SQLiteLedger.open(at: harness.stateDirectory + "/ledger.sqlite").cost(since: dayStarted)
             #expect(spent > 0, "an unknown model is never free")
             #expect(spent <= 0.50, "\(spent)")
+        }
+    }
+
+    /// A job for a model already shut down (the catalogue's date, the provider saying nothing
+    /// else) fails before anything is paid, with a note naming its replacement.
+    @Test func aJobForARetiredModelFailsWithANoteNamingItsReplacement() async throws {
+        try await DaemonHarness.run(profile: .openai) { harness in
+            try await harness.withRunner(provider: .openai) { runner in
+                let clients = HTTPClients()
+                let profile = ProviderProfile.profile(for: .openai)
+                let key = APIKey(harness.stub.apiKey)
+                var configuration = JobRunner.Configuration(profile: profile, apiKey: key, pauseProbeInterval: .seconds(1))
+                configuration.retiringModels = RetiringModels(catalogue: .shipped, provider: .openai)
+                await runner.reconfigure(
+                    configuration,
+                    generator: ImagesAPIClient(
+                        configuration: .init(profile: profile, baseURL: harness.stub.baseURL, apiKey: key),
+                        httpClient: clients.client(concurrency: 4),
+                        logger: .init(label: "test")
+                    )
+                )
+                try harness.drop("old.prompt", "---\nmodel: gpt-image-1.5\n---\nAn old lighthouse")
+                #expect(await eventually { harness.names().contains("old.error.txt") })
+                try await clients.shutdown()
+            }
+            #expect(harness.stub.generationRequests.isEmpty, "nothing paid for a model that is gone")
+            let text = note(harness, "old.error.txt")
+            #expect(text.contains("The model 'gpt-image-1.5' was shut down on 2026-12-01; use 'gpt-image-2.6-flare' instead"), "\(text)")
         }
     }
 }

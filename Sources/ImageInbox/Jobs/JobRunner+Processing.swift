@@ -244,7 +244,10 @@ extension JobRunner {
         let estimate = configuration.prices.estimate(usage, model: work.parameters.model, creditUSD: configuration.creditUSD)
         let embedded: [[UInt8]]
         do {
-            let metadata = metadata(for: work, source: source, job: job, usd: (usage.usdSpent ?? estimate).map { $0 + answer.unusableUSD })
+            let metadata = metadata(
+                for: work, source: source, job: job, usd: (usage.usdSpent ?? estimate).map { $0 + answer.unusableUSD },
+                costBasis: usage.usdSpent == nil ? costBasis(of: usage, model: work.parameters.model) : nil
+            )
             embedded = try images.map { image throws(ImageInboxError) in try metadata.embed(into: image) }
         } catch {
             await fail(source, hash: job.contentHash, problem: error.billing(usage), job: job, work: work, logger: logger)

@@ -4,7 +4,9 @@ import Synchronization
 
 extension JobRunner {
     /// The entries embedded in a job's results.
-    func metadata(for work: JobWork, source: SettledSource, job: JobRecord, usd: Double?) -> ImageMetadata {
+    ///
+    /// - Parameter costBasis: How `usd` was worked out, when the provider did not report it.
+    func metadata(for work: JobWork, source: SettledSource, job: JobRecord, usd: Double?, costBasis: String? = nil) -> ImageMetadata {
         var entries: [(key: String, value: String)] = [
             ("prompt", work.prompt),
             ("model", work.parameters.model),
@@ -22,11 +24,20 @@ extension JobRunner {
         }
         if let preset = work.parameters.preset { entries.append(("preset", preset)) }
         if let usd { entries.append(("cost_usd", String(usd))) }
+        if usd != nil, let costBasis { entries.append(("cost_basis", costBasis)) }
         if work.resultStem(for: source, created: job.createdAt) != work.fullResultStem(for: source, created: job.createdAt) {
             entries.append(("note", "The result's name was shortened to fit the file system's limit of \(SourceName.nameLimit) bytes; `source` names the file it was made from."))
         }
         if configuration.placeholders { entries.append(("placeholder", "true: made offline by --dry-run, not by an images API")) }
         return ImageMetadata(entries)
+    }
+
+    /// How a cost the provider did not report in dollars was estimated, for the image's provenance.
+    func costBasis(of usage: APIUsage, model: String) -> String {
+        if usage.creditsUsed != nil, configuration.creditUSD != nil { return "estimate from the credits reported" }
+        return configuration.prices.isPriced(model)
+            ? "estimate from the tokens reported, at the model's prices"
+            : "estimate from the tokens reported, at the catalogue's highest prices: \(model) is not in the model catalogue"
     }
 
     /// Removes the error note of `sourcePath`, if it is the daemon's, remembering that the
