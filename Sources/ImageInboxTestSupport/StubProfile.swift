@@ -19,8 +19,6 @@ package struct StubProfile: Sendable {
     package var generationFields: Set<String>
     /// Allowed sizes, besides a model's flexible ones.
     package var sizes: Set<String>
-    /// Allowed qualities for a model the catalogue does not describe.
-    package var qualities: Set<String>
     /// The most images one generation may ask for.
     package var maximumN: Int
 
@@ -51,7 +49,6 @@ package struct StubProfile: Sendable {
             "output_compression", "response_format",
         ],
         sizes: ["1024x1024", "1024x1536", "1536x1024"],
-        qualities: ["low", "medium", "high"],
         maximumN: 1
     )
 
@@ -65,7 +62,6 @@ package struct StubProfile: Sendable {
             "output_compression", "user", "stream", "partial_images", "complexity", "frame_count", "frame_duration_ms",
         ],
         sizes: ["1024x1024", "1024x1536", "1536x1024", "auto"],
-        qualities: ["low", "medium", "high", "auto"],
         maximumN: 10
     )
 }

@@ -33,9 +33,9 @@ package struct ModelCatalogue: Sendable, Equatable {
     }
 
     /// The highest price of each kind of token among `provider`'s models (all providers' when it
-    /// has none): what an unknown model's tokens are priced at, so its cost is never $0.
-    package func highestPrices(for provider: ProviderKind) -> CatalogueModel.Prices {
-        let priced = models(of: provider).compactMap(\.prices)
+    /// has none, or for nil): what an unknown model's tokens are priced at, so its cost is never $0.
+    package func highestPrices(for provider: ProviderKind?) -> CatalogueModel.Prices {
+        let priced = provider.map { models(of: $0).compactMap(\.prices) } ?? []
         let all = priced.isEmpty ? models.compactMap(\.prices) : priced
         return CatalogueModel.Prices(
             textInput: all.map(\.textInput).max() ?? 0,

@@ -36,16 +36,7 @@ package struct PriceTable: Sendable, Equatable {
 
     /// The prices a cost of `model` is estimated at: its own, else the highest.
     private func pricesOrHighest(_ model: String) -> CatalogueModel.Prices {
-        prices(of: model) ?? provider.map { catalogue.highestPrices(for: $0) } ?? highestOfAll
-    }
-
-    private var highestOfAll: CatalogueModel.Prices {
-        let all = catalogue.models.compactMap(\.prices)
-        return CatalogueModel.Prices(
-            textInput: all.map(\.textInput).max() ?? 0,
-            imageInput: all.map(\.imageInput).max() ?? 0,
-            imageOutput: all.map(\.imageOutput).max() ?? 0
-        )
+        prices(of: model) ?? catalogue.highestPrices(for: provider)
     }
 
     /// The estimated cost of `usage` on `model`: its credits at `creditUSD` dollars each when

@@ -6,6 +6,7 @@ import Musl
 // In release builds Swift attributes the C `stat` struct to CDispatch (see FileSystem.swift).
 private import CDispatch
 import CRename
+import Inotify
 import RawFileNames
 import Synchronization
 
@@ -23,6 +24,27 @@ extension FileSystem {
         guard rootDescriptor >= 0 else { return -1 }
         defer { closePreservingErrno(rootDescriptor) }
         return openBeneath(rootDescriptor, relative, flags, mode: mode)
+    }
+
+    /// Opens `path` as ``openConfined(_:_:mode:)`` does and returns the descriptor with what it
+    /// opened, if `refusal` finds nothing wrong with that (its `errno`); closed on every failure.
+    static func openIdentified(
+        _ path: String,
+        _ flags: Int32,
+        refusing refusal: (Identity) -> Int32?
+    ) -> Result<(descriptor: Int32, identity: Identity), SyscallError> {
+        let descriptor = openConfined(path, flags)
+        guard descriptor >= 0 else { return .failure(SyscallError(errno)) }
+        guard let identity = identity(ofDescriptor: descriptor) else {
+            let code = errno
+            close(descriptor)
+            return .failure(SyscallError(code))
+        }
+        if let code = refusal(identity) {
+            close(descriptor)
+            return .failure(SyscallError(code))
+        }
+        return .success((descriptor, identity))
     }
 
     /// Runs `body` with the directory holding `path` (opened as ``openConfined(_:_:mode:)``

@@ -30,18 +30,10 @@ package final class OpenFolder: Sendable {
     /// - Parameter expected: The folder it must be (device and inode), if any: another folder
     ///   now at that path is refused with `ESTALE`.
     package static func open(_ path: String, expecting expected: FileSystem.Identity? = nil) -> Result<OpenFolder, SyscallError> {
-        let descriptor = FileSystem.openConfined(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard descriptor >= 0 else { return .failure(SyscallError(errno)) }
-        guard let identity = FileSystem.identity(ofDescriptor: descriptor) else {
-            let code = errno
-            close(descriptor)
-            return .failure(SyscallError(code))
-        }
-        if let expected, expected.device != identity.device || expected.inode != identity.inode {
-            close(descriptor)
-            return .failure(SyscallError(ESTALE))
-        }
-        return .success(OpenFolder(path: path, descriptor: descriptor, identity: identity))
+        FileSystem.openIdentified(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) { identity -> Int32? in
+            guard let expected, expected.device != identity.device || expected.inode != identity.inode else { return nil }
+            return ESTALE
+        }.map { OpenFolder(path: path, descriptor: $0.descriptor, identity: $0.identity) }
     }
 
     /// Writes `bytes` to the new file `name` (which must not exist) and flushes it to disk.

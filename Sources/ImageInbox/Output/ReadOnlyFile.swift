@@ -29,22 +29,11 @@ package final class ReadOnlyFile: Sendable {
     ///
     /// - Parameter expected: What the file must still be (from an earlier open), if anything.
     package static func open(_ path: String, expecting expected: FileSystem.Identity? = nil) -> Result<ReadOnlyFile, SyscallError> {
-        let descriptor = FileSystem.openConfined(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { return .failure(SyscallError(errno)) }
-        guard let identity = FileSystem.identity(ofDescriptor: descriptor) else {
-            let code = errno
-            close(descriptor)
-            return .failure(SyscallError(code))
-        }
-        guard identity.isRegularFile else {
-            close(descriptor)
-            return .failure(SyscallError(EINVAL))
-        }
-        if let expected, !identity.isSameContent(as: expected) {
-            close(descriptor)
-            return .failure(SyscallError(ESTALE))
-        }
-        return .success(ReadOnlyFile(descriptor: descriptor, identity: identity))
+        FileSystem.openIdentified(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) { identity -> Int32? in
+            if !identity.isRegularFile { return EINVAL }
+            if let expected, !identity.isSameContent(as: expected) { return ESTALE }
+            return nil
+        }.map { ReadOnlyFile(descriptor: $0.descriptor, identity: $0.identity) }
     }
 
     /// Up to `count` bytes from `offset` (`pread`); fewer only at the end of the file.
